@@ -1,0 +1,5 @@
+//! Placeholder: filled in by its own issue.
+
+#![forbid(unsafe_code)]
+
+fn main() {}

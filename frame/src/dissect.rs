@@ -1,0 +1,162 @@
+//! Frame dissection for `--verbose`: every field of a frame, spelled out the way the habr
+//! article explains the layout, so a learner can watch their own browser's frames.
+
+use std::fmt;
+
+use crate::codec::FrameHeader;
+use crate::opcode::Opcode;
+
+/// How many payload bytes a dissection shows in hex.
+pub const SHOWN_PAYLOAD_BYTES: usize = 16;
+
+/// Which way a frame travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From the peer to us.
+    Received,
+    /// From us to the peer.
+    Sent,
+}
+
+/// One frame, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dissection {
+    /// Which way it went.
+    pub direction: Direction,
+    /// The header bytes exactly as they were on the wire (2 to 14 bytes).
+    pub header_bytes: Vec<u8>,
+    /// The parsed header.
+    pub header: FrameHeader,
+    /// The first payload bytes as they were on the wire (masked, if the frame was).
+    pub payload_on_wire: Vec<u8>,
+    /// The same bytes unmasked.
+    pub payload: Vec<u8>,
+}
+
+impl Dissection {
+    /// Records the start of a frame from its header bytes.
+    pub fn new(direction: Direction, header: FrameHeader, header_bytes: &[u8]) -> Dissection {
+        Dissection {
+            direction,
+            header_bytes: header_bytes.to_vec(),
+            header,
+            payload_on_wire: Vec::new(),
+            payload: Vec::new(),
+        }
+    }
+
+    /// Keeps the first payload bytes, before and after unmasking, until enough are shown.
+    pub fn record_payload(&mut self, on_wire: &[u8], unmasked: &[u8]) {
+        let room = SHOWN_PAYLOAD_BYTES.saturating_sub(self.payload.len());
+        let take = room.min(unmasked.len());
+        self.payload_on_wire.extend_from_slice(&on_wire[..take]);
+        self.payload.extend_from_slice(&unmasked[..take]);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl fmt::Display for Dissection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = &self.header;
+        let arrow = match self.direction {
+            Direction::Received => "<- received",
+            Direction::Sent => "-> sent",
+        };
+        let bit = |set: bool| u8::from(set);
+        writeln!(
+            f,
+            "{arrow} frame, header bytes: {}",
+            hex(&self.header_bytes)
+        )?;
+        writeln!(
+            f,
+            "   FIN={} RSV1={} RSV2={} RSV3={} opcode={} MASK={}",
+            bit(header.fin),
+            bit(header.rsv[0]),
+            bit(header.rsv[1]),
+            bit(header.rsv[2]),
+            header.opcode,
+            bit(header.masking_key.is_some()),
+        )?;
+        write!(
+            f,
+            "   payload length {} ({}-bit length field)",
+            header.payload_len,
+            header.length_form.bits()
+        )?;
+        match header.masking_key {
+            Some(key) => write!(f, ", masking key {}", hex(&key))?,
+            None => write!(f, ", not masked")?,
+        }
+        let more = if (self.payload.len() as u64) < header.payload_len {
+            " ..."
+        } else {
+            ""
+        };
+        if header.masking_key.is_some() && !self.payload.is_empty() {
+            write!(
+                f,
+                "\n   payload masked:   {}{more}",
+                hex(&self.payload_on_wire)
+            )?;
+            write!(f, "\n   payload unmasked: {}{more}", hex(&self.payload))?;
+        } else if !self.payload.is_empty() {
+            write!(f, "\n   payload: {}{more}", hex(&self.payload))?;
+        }
+        match header.opcode {
+            Opcode::Text | Opcode::Continuation | Opcode::Close => {
+                let text_start = if header.opcode == Opcode::Close {
+                    2.min(self.payload.len())
+                } else {
+                    0
+                };
+                let text = String::from_utf8_lossy(&self.payload[text_start..]);
+                if !text.is_empty() {
+                    write!(f, "\n   as text: {text:?}{more}")?;
+                }
+                if header.opcode == Opcode::Close && self.payload.len() >= 2 {
+                    let code = u16::from_be_bytes([self.payload[0], self.payload[1]]);
+                    write!(f, "\n   close code: {}", crate::CloseCode::from(code))?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::FrameHeader;
+
+    #[test]
+    fn the_rfc_hello_frame_reads_well() {
+        let bytes = [
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ];
+        let (header, header_len) = FrameHeader::parse(&bytes).unwrap().unwrap();
+        let mut dissection = Dissection::new(Direction::Received, header, &bytes[..header_len]);
+        dissection.record_payload(&bytes[header_len..], b"Hello");
+        let text = dissection.to_string();
+        assert!(text.contains("header bytes: 81 85 37 fa 21 3d"), "{text}");
+        assert!(
+            text.contains("FIN=1 RSV1=0 RSV2=0 RSV3=0 opcode=0x1 (text) MASK=1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("payload length 5 (7-bit length field), masking key 37 fa 21 3d"),
+            "{text}"
+        );
+        assert!(text.contains("payload masked:   7f 9f 4d 51 58"), "{text}");
+        assert!(text.contains("payload unmasked: 48 65 6c 6c 6f"), "{text}");
+        assert!(text.contains("as text: \"Hello\""), "{text}");
+    }
+}

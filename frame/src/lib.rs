@@ -1,0 +1,38 @@
+//! `frame`: a small, hand-written implementation of the WebSocket protocol (RFC 6455) for
+//! learning. It is sans-IO: it turns bytes into events and calls into bytes, and never
+//! touches a socket, so the suite's blocking and polling servers share every protocol rule.
+//!
+//! Read it in this order: [`handshake`] (and [`http`] under it), [`codec`] and [`mask`]
+//! (one frame), [`message`] and [`utf8`] (frames into messages), [`close`], and last
+//! [`connection`], which ties them together.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod close;
+pub mod codec;
+pub mod connection;
+pub mod dissect;
+pub mod error;
+pub mod handshake;
+pub mod http;
+pub mod mask;
+pub mod message;
+pub mod opcode;
+pub mod utf8;
+
+pub use close::{CloseCode, CloseFrame, close_payload, parse_close_payload};
+pub use codec::{FrameHeader, LengthForm, encode_fragment, encode_frame};
+pub use connection::{Connection, Event, Limits, Role, State};
+pub use dissect::{Direction, Dissection};
+pub use error::{HandshakeError, ProtocolError};
+pub use handshake::{
+    UpgradeRequest, accept_key, accept_response, check_origin, reject_response, validate_upgrade,
+    wants_upgrade,
+};
+pub use http::RequestHead;
+pub use mask::apply_mask;
+pub use message::{Message, MessageAssembler};
+pub use opcode::Opcode;
+pub use utf8::Utf8Validator;
