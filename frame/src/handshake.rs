@@ -126,6 +126,19 @@ pub fn accept_response(request: &UpgradeRequest, protocol: Option<&str>) -> Vec<
     response.into_bytes()
 }
 
+/// The whole server side in one call: validate the request, check its origin against
+/// `allowed_origins` (empty: any), and build the 101 answer (no subprotocol: our servers
+/// define none). On error, send `reject_response(&error)` and close.
+pub fn negotiate(
+    head: RequestHead,
+    allowed_origins: &[String],
+) -> Result<(UpgradeRequest, Vec<u8>), HandshakeError> {
+    let request = validate_upgrade(head)?;
+    check_origin(&request, allowed_origins)?;
+    let response = accept_response(&request, None);
+    Ok((request, response))
+}
+
 /// The refusal for a failed handshake: the status, the headers the RFC asks for
 /// (`Sec-WebSocket-Version: 13` with 426, `Allow: GET` with 405, `Retry-After` with 503)
 /// and the error's message as a plain-text body.

@@ -28,8 +28,8 @@ pub use connection::{Connection, Event, Limits, Role, State};
 pub use dissect::{Direction, Dissection};
 pub use error::{HandshakeError, ProtocolError};
 pub use handshake::{
-    UpgradeRequest, accept_key, accept_response, check_origin, reject_response, validate_upgrade,
-    wants_upgrade,
+    UpgradeRequest, accept_key, accept_response, check_origin, negotiate, reject_response,
+    validate_upgrade, wants_upgrade,
 };
 pub use http::RequestHead;
 pub use mask::apply_mask;
