@@ -20,6 +20,8 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 struct Transcript {
     lines: Mutex<Vec<String>>,
     changed: Condvar,
+    /// Set when the pipe reached end of file: every line the process printed is in.
+    finished: Mutex<bool>,
 }
 
 /// A server binary running for one test. Dropping it kills the process.
@@ -37,6 +39,8 @@ fn collect_lines(pipe: impl Read + Send + 'static, transcript: Arc<Transcript>) 
             transcript.lines.lock().expect("transcript lock").push(line);
             transcript.changed.notify_all();
         }
+        *transcript.finished.lock().expect("transcript lock") = true;
+        transcript.changed.notify_all();
     });
 }
 
@@ -128,11 +132,19 @@ impl ServerProcess {
         }
     }
 
-    /// Waits up to `timeout` for the process to exit by itself.
+    /// Waits up to `timeout` for the process to exit by itself, and then for the last
+    /// lines it printed to be read from its pipes.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
+                for transcript in [&self.stdout, &self.stderr] {
+                    while !*transcript.finished.lock().expect("transcript lock")
+                        && Instant::now() < deadline
+                    {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
                 return Some(status);
             }
             std::thread::sleep(Duration::from_millis(20));
