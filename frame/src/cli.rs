@@ -68,6 +68,7 @@ pub struct Args {
     program: &'static str,
     given: Vec<(&'static str, String)>,
     flags: &'static [Flag],
+    operand: Option<String>,
 }
 
 /// Parses `arguments` (without the program name) against `flags`.
@@ -77,14 +78,38 @@ pub fn parse(
     flags: &'static [Flag],
     arguments: impl IntoIterator<Item = String>,
 ) -> Result<Args, CliError> {
+    parse_command_line(program, about, flags, None, arguments)
+}
+
+/// Like [`parse`] for a program that also takes one operand that is not a flag (the
+/// example client's URL); `operand_name` names it in the help and in errors.
+pub fn parse_command_line(
+    program: &'static str,
+    about: &str,
+    flags: &'static [Flag],
+    operand_name: Option<&str>,
+    arguments: impl IntoIterator<Item = String>,
+) -> Result<Args, CliError> {
     let mut given = Vec::new();
+    let mut operand = None;
     let mut arguments = arguments.into_iter();
     while let Some(argument) = arguments.next() {
         if argument == "--help" || argument == "-h" {
-            return Err(CliError::Help(help_text(program, about, flags)));
+            return Err(CliError::Help(help_text(
+                program,
+                about,
+                flags,
+                operand_name,
+            )));
         }
         let Some(stripped) = argument.strip_prefix("--") else {
-            return Err(usage(program, format!("unexpected argument '{argument}'")));
+            match (operand_name, &operand) {
+                (Some(_), None) => {
+                    operand = Some(argument);
+                    continue;
+                }
+                _ => return Err(usage(program, format!("unexpected argument '{argument}'"))),
+            }
         };
         let (name, inline_value) = match stripped.split_once('=') {
             Some((name, value)) => (name, Some(value.to_owned())),
@@ -103,17 +128,42 @@ pub fn parse(
         };
         given.push((flag.name, value));
     }
+    if let (Some(name), None) = (operand_name, &operand) {
+        return Err(usage(program, format!("missing {name}")));
+    }
     Ok(Args {
         program,
         given,
         flags,
+        operand,
     })
 }
 
 /// Like [`parse`] on the process's own arguments, printing and exiting on `--help` (0)
 /// or a mistake (2).
 pub fn parse_or_exit(program: &'static str, about: &str, flags: &'static [Flag]) -> Args {
-    match parse(program, about, flags, std::env::args().skip(1)) {
+    exit_on_error(parse(program, about, flags, std::env::args().skip(1)))
+}
+
+/// Like [`parse_command_line`] on the process's own arguments, exiting like
+/// [`parse_or_exit`].
+pub fn parse_with_operand_or_exit(
+    program: &'static str,
+    about: &str,
+    flags: &'static [Flag],
+    operand_name: &str,
+) -> Args {
+    exit_on_error(parse_command_line(
+        program,
+        about,
+        flags,
+        Some(operand_name),
+        std::env::args().skip(1),
+    ))
+}
+
+fn exit_on_error(parsed: Result<Args, CliError>) -> Args {
+    match parsed {
         Ok(args) => args,
         Err(CliError::Help(text)) => {
             print!("{text}");
@@ -130,8 +180,11 @@ fn usage(program: &str, problem: String) -> CliError {
     CliError::Usage(format!("{program}: {problem} (try --help)"))
 }
 
-fn help_text(program: &str, about: &str, flags: &[Flag]) -> String {
-    let mut text = format!("{program}: {about}\n\nUsage: {program} [FLAGS]\n\nFlags:\n");
+fn help_text(program: &str, about: &str, flags: &[Flag], operand_name: Option<&str>) -> String {
+    let operand = operand_name
+        .map(|name| format!(" {name}"))
+        .unwrap_or_default();
+    let mut text = format!("{program}: {about}\n\nUsage: {program} [FLAGS]{operand}\n\nFlags:\n");
     for flag in flags {
         let left = match flag.value_name {
             Some(value_name) => format!("--{} {value_name}", flag.name),
@@ -149,6 +202,11 @@ fn help_text(program: &str, about: &str, flags: &[Flag]) -> String {
 }
 
 impl Args {
+    /// The operand, for programs parsed with [`parse_command_line`].
+    pub fn operand(&self) -> Option<&str> {
+        self.operand.as_deref()
+    }
+
     /// Was the switch given?
     pub fn switch(&self, name: &str) -> bool {
         self.given.iter().any(|(given, _)| *given == name)
