@@ -1,0 +1,89 @@
+//! What each fuzz target checks, as plain functions with no fuzzer in them, so that
+//! `frame/tests/fuzz_regressions.rs` replays every saved input through the very same code
+//! in an ordinary `cargo test`. Each function must never panic, whatever the bytes.
+
+use frame::{
+    Connection, Event, FrameHeader, Limits, Message, MessageAssembler, Opcode, RequestHead, Role,
+    State,
+};
+
+/// The first byte picks how to cut the rest into pieces; the rest is the byte stream a
+/// server and a client connection each receive. Invariants: no panic, a connection that
+/// reported an error is Closed, and decoded text is what `String` promises.
+pub fn decode(data: &[u8]) {
+    let Some((&cut, stream)) = data.split_first() else {
+        return;
+    };
+    let piece_len = usize::from(cut % 32) + 1;
+    for role in [Role::Server, Role::Client] {
+        let mut connection = Connection::new(
+            role,
+            Limits {
+                max_message: 1 << 16,
+            },
+        );
+        for piece in stream.chunks(piece_len) {
+            connection.receive(piece);
+            loop {
+                match connection.next_event() {
+                    Ok(Some(Event::Text(text))) => {
+                        assert!(std::str::from_utf8(text.as_bytes()).is_ok())
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(_) => {
+                        assert_eq!(connection.state(), State::Closed);
+                        break;
+                    }
+                }
+            }
+            let _ = connection.take_output();
+        }
+    }
+}
+
+/// Any bytes as a request head, and the head (if one parses) through the whole server side
+/// of the handshake.
+pub fn handshake(data: &[u8]) {
+    if let Ok(Some((head, used))) = RequestHead::parse(data) {
+        assert!(used <= data.len());
+        let _ = head.path();
+        let _ = head.query_params();
+        match frame::negotiate(head, &["null".to_owned()]) {
+            Ok((_, response)) => assert!(response.starts_with(b"HTTP/1.1 101 ")),
+            Err(error) => {
+                let response = frame::reject_response(&error);
+                assert!(response.starts_with(b"HTTP/1.1 4") || response.starts_with(b"HTTP/1.1 5"));
+            }
+        }
+    }
+}
+
+/// Bytes as a script of data frames for the assembler: each step is a control byte
+/// (opcode in the low bits, FIN in the high bit, a length) and that many payload bytes.
+/// Checks that only well-formed sequences produce messages.
+pub fn assemble(data: &[u8]) {
+    let mut assembler = MessageAssembler::new(1 << 12);
+    let mut rest = data;
+    while let Some((&control, tail)) = rest.split_first() {
+        let opcode = match control & 0x3 {
+            0 => Opcode::Continuation,
+            1 => Opcode::Text,
+            _ => Opcode::Binary,
+        };
+        let fin = control & 0x80 != 0;
+        let length = usize::from((control >> 2) & 0x1F).min(tail.len());
+        let (payload, after) = tail.split_at(length);
+        rest = after;
+        let mut header = FrameHeader::new(opcode, length as u64, None);
+        header.fin = fin;
+        if assembler.start_frame(&header).is_err() || assembler.push(payload).is_err() {
+            return;
+        }
+        match assembler.end_frame(fin) {
+            Ok(Some(Message::Text(text))) => assert!(std::str::from_utf8(text.as_bytes()).is_ok()),
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}

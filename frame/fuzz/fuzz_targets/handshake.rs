@@ -1,0 +1,9 @@
+//! cargo-fuzz target: `cargo +nightly fuzz run handshake` from `frame/`. The check itself
+//! lives in `checks.rs`, shared with the regression test that replays saved inputs.
+
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::handshake(data));
