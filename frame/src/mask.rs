@@ -1,5 +1,5 @@
 //! Masking: every byte a client sends is XORed with a 4-byte key (RFC 6455 section 5.3).
-//! Unmasking is the one loop that touches every payload byte, so it works a machine word
+//! Unmasking is the one loop that touches every payload byte, so it works a 64-byte block
 //! at a time instead of a byte at a time; `cargo bench -p frame` measures it.
 
 /// XORs `payload` in place with `masking_key`, as if the payload started `offset` bytes
@@ -8,29 +8,24 @@
 ///
 /// Masking and unmasking are the same operation, so this function does both.
 pub fn apply_mask(payload: &mut [u8], masking_key: [u8; 4], offset: usize) {
-    // Rotate the key so that key[0] lines up with payload[0].
-    let shift = offset % 4;
-    let key = [
-        masking_key[shift],
-        masking_key[(shift + 1) % 4],
-        masking_key[(shift + 2) % 4],
-        masking_key[(shift + 3) % 4],
-    ];
-    // Eight bytes at a time: the key repeats every four bytes, so a u64 holding the key
-    // twice XORs eight payload bytes in one instruction. `chunks_exact_mut` and
-    // `from_ne_bytes` let the compiler drop the bounds checks and vectorise the loop,
-    // with no unsafe code.
-    let key_word = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
-    let mut chunks = payload.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        let word = u64::from_ne_bytes(chunk.try_into().expect("chunk of eight bytes"));
-        chunk.copy_from_slice(&(word ^ key_word).to_ne_bytes());
+    // A block at a time: the key repeats every four bytes, so XORing a 64-byte block with
+    // the key written out sixteen times handles 64 payload bytes in one step. The block
+    // has a length the compiler knows, so it drops the bounds checks and turns the inner
+    // loop into SIMD instructions, with no unsafe code and no platform intrinsics.
+    const BLOCK: usize = 64;
+    let mut key_block = [0u8; BLOCK];
+    for (index, byte) in key_block.iter_mut().enumerate() {
+        *byte = masking_key[(offset + index) % 4];
     }
-    // The tail (at most seven bytes) starts at a multiple of eight, so key[0] again.
-    for (index, byte) in chunks.into_remainder().iter_mut().enumerate() {
-        *byte ^= key[index % 4];
+    let mut blocks = payload.chunks_exact_mut(BLOCK);
+    for block in &mut blocks {
+        for (byte, key_byte) in block.iter_mut().zip(key_block.iter()) {
+            *byte ^= key_byte;
+        }
+    }
+    // The tail (under 64 bytes) starts at a multiple of four, so at key[0] again.
+    for (byte, key_byte) in blocks.into_remainder().iter_mut().zip(key_block.iter()) {
+        *byte ^= key_byte;
     }
 }
 
