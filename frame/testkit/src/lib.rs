@@ -4,6 +4,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod hostile;
+pub mod raw_client;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
