@@ -268,6 +268,15 @@ pub fn describe_io_error(error: &std::io::Error) -> String {
     }
 }
 
+/// Binds the listening socket, or fails the way every server of the suite does: one line
+/// on stderr (`Error: cannot bind 127.0.0.1:7776: Address already in use`) and exit code 1.
+pub fn bind_or_exit(addr: std::net::SocketAddr) -> std::net::TcpListener {
+    std::net::TcpListener::bind(addr).unwrap_or_else(|error| {
+        eprintln!("Error: cannot bind {addr}: {}", describe_io_error(&error));
+        std::process::exit(1);
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

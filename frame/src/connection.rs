@@ -362,6 +362,15 @@ impl Connection {
                 self.output.clear();
             }
             self.output_start = 0;
+        } else if self.output_start > KEEP_BUFFER_CAPACITY
+            && self.output_start >= self.output.len() / 2
+        {
+            // A peer that reads slower than we queue never lets the output empty: without
+            // this, the bytes already sent would stay at the front and the buffer would grow
+            // by everything ever sent. Moving the unsent half down costs at most as much as
+            // sending it did.
+            self.output.drain(..self.output_start);
+            self.output_start = 0;
         }
     }
 
@@ -591,6 +600,24 @@ mod tests {
         assert_eq!(dissections[0].direction, Direction::Received);
         assert_eq!(dissections[1].direction, Direction::Sent);
         assert_eq!(dissections[1].payload, b"Hello");
+    }
+
+    #[test]
+    fn output_stays_bounded_when_the_peer_never_catches_up() {
+        let mut connection = server();
+        let message = vec![5u8; 64 * 1024];
+        for _ in 0..1000 {
+            connection.send_binary(&message);
+            // The peer takes a little less than we queue: the output never empties.
+            let pending = connection.pending_output().len();
+            connection.consume_output(pending.saturating_sub(100_000).max(message.len() - 10));
+            assert!(
+                connection.output.capacity() < 1024 * 1024,
+                "the output buffer grew to {} bytes",
+                connection.output.capacity()
+            );
+        }
+        assert!(!connection.pending_output().is_empty());
     }
 
     #[test]
