@@ -1,5 +1,46 @@
-//! Placeholder: filled in by its own issue.
+//! `com-server`: step 3 of the tutorial, the command and chat server on port 7773. A client
+//! sends commands (`date`, `time`, `users`, ...) and the server answers; any other text
+//! goes to everyone. Blocking I/O, two threads per client, std only, on the `frame` crate.
 
 #![forbid(unsafe_code)]
 
-fn main() {}
+mod chat;
+mod clock;
+mod commands;
+mod handshake;
+mod keepalive;
+mod log;
+mod names;
+mod outbox;
+mod server;
+mod session;
+mod settings;
+mod tcp;
+
+use std::process::ExitCode;
+
+use frame::cli::describe_io_error;
+
+use crate::log::log;
+use crate::settings::Settings;
+
+fn main() -> ExitCode {
+    let settings = Settings::from_command_line();
+    let listener = frame::cli::bind_or_exit(settings.addr);
+    for line in settings.describe() {
+        log(line);
+    }
+    // The real port: with --addr 127.0.0.1:0 the OS chose it, and tests read it here.
+    let address = listener.local_addr().unwrap_or(settings.addr);
+    log(format_args!("Listening on ws://{address}/"));
+    match server::run(listener, settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "Error: cannot start the accept thread: {}",
+                describe_io_error(&error)
+            );
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The server's log: one line per event on stdout, peer address first, flushed at once so
+//! that a test (or `tee`) reading the pipe sees each event as it happens. We do not use
+//! `println!`, which panics when stdout is gone (a closed pipe): the log must never
+//! take the server down with it.
+
+use std::fmt;
+use std::io::Write;
+
+/// Writes one line to stdout and flushes it; errors are ignored on purpose.
+pub fn log(line: impl fmt::Display) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+}
+
+/// Client-controlled text for a log line: control characters escaped (a newline would
+/// forge a second log line) and long text cut, so one line stays one readable line.
+pub fn quoted(text: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    let mut shown: String = text.chars().take(MAX_CHARS).collect();
+    if shown.len() < text.len() {
+        shown.push_str("...");
+    }
+    format!("{shown:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_escapes_and_cuts() {
+        assert_eq!(quoted("/dance"), "\"/dance\"");
+        assert_eq!(quoted("a\nb"), "\"a\\nb\"");
+        assert_eq!(quoted("Богдан"), "\"Богдан\"");
+        let long = "x".repeat(100);
+        assert_eq!(quoted(&long), format!("\"{}...\"", "x".repeat(60)));
+    }
+}
