@@ -2,7 +2,8 @@
 //! for each (within `--max-connections`), and the main thread, which waits for a reason
 //! to stop (`--time-limit` or `break`) and then closes every client with 1001.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -17,8 +18,8 @@ use crate::session;
 use crate::settings::Settings;
 use crate::tcp::{CLOSE_WAIT, THREAD_STACK_SIZE};
 
-/// Clients turned away at once with a 503 (each on a short-lived thread). A flood beyond
-/// this gets its TCP connection closed without an answer rather than a thread each.
+/// Clients turned away with a 503 on a short-lived thread each, which waits for their
+/// request. A flood beyond this is answered from the accept thread without waiting.
 const MAX_REFUSALS_IN_FLIGHT: usize = 16;
 
 /// How long a refused client has to send its request before we answer 503 anyway.
@@ -230,9 +231,7 @@ fn admit(stream: TcpStream, shared: &Arc<Shared>, connections: &Arc<Slots>, refu
             refuse_busy(stream, peer);
         })
     } else {
-        log(format_args!(
-            "{peer} dropped: over --max-connections, and too many refusals in progress"
-        ));
+        refuse_busy_at_once(stream, peer);
         return;
     };
     if let Err(error) = spawned {
@@ -250,6 +249,23 @@ fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> std::io::Result<()
         .stack_size(THREAD_STACK_SIZE)
         .spawn(work)
         .map(drop)
+}
+
+/// A flood past the refusal threads still gets its 503, from the accept thread itself and
+/// without waiting: the request is normally in our receive buffer already, so one
+/// nonblocking read takes it (closing with unread input would send a reset that can
+/// destroy the answer), and a short response fits any socket's send buffer.
+fn refuse_busy_at_once(mut stream: TcpStream, peer: SocketAddr) {
+    let mut request = [0u8; 8 * 1024];
+    if stream.set_nonblocking(true).is_ok() {
+        let _ = stream.read(&mut request);
+    }
+    let refusal = handshake::refusal(&HandshakeError::ServerBusy);
+    if let Some(response) = &refusal.response {
+        let _ = stream.write_all(response);
+    }
+    let _ = stream.shutdown(Shutdown::Write);
+    log(format_args!("{peer} {}", refusal.log_line));
 }
 
 /// HTTP 503 with Retry-After (RFC 6455 section 4.2.2 allows any HTTP error before the
