@@ -1,0 +1,475 @@
+//! One client of the poll loop and the phases of its life: handshaking (reading the HTTP
+//! request), answering (a page or a refusal) or open (frames flow, then the close
+//! handshake), and last lingering (our side shut, the client's late bytes read and
+//! dropped). Each phase does only what its socket allows right now and never waits.
+
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use frame::cli::describe_io_error;
+use frame::http::MAX_HEAD_BYTES;
+use frame::{
+    CloseCode, Connection, Event, HandshakeError, Limits, RequestHead, Role, State, negotiate,
+    reject_response, wants_upgrade,
+};
+
+use crate::http_pages;
+use crate::log::log;
+use crate::nonblocking::{Received, read_available, write_available};
+use crate::settings::Settings;
+
+/// How long a closing connection may go without progress: after our close frame, the
+/// client's must arrive within this (RFC 6455 section 7.1.1 leaves the wait to the server;
+/// browsers answer in milliseconds), and output that a client stopped reading is given up
+/// after this long without a byte taken.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long we read and discard after shutting down our side. Closing a socket that still
+/// has unread input makes the kernel send RST instead of FIN, and a RST can destroy our
+/// last bytes (the close frame, the HTTP answer) before the client read them: the client
+/// would see 1006 instead of our close code. So we send FIN first and wait for the client's.
+pub const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What one turn of the loop did with a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Nothing happened: the socket had nothing and took nothing.
+    Idle,
+    /// Bytes moved.
+    Busy,
+    /// The connection is finished: drop it (which closes the socket).
+    Done,
+}
+
+/// A connected socket and where it is in its life.
+#[derive(Debug)]
+pub struct Client {
+    stream: TcpStream,
+    peer: SocketAddr,
+    phase: Phase,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Handshaking(Handshake),
+    Answering(Answer),
+    /// Boxed: a `frame::Connection` is a few hundred bytes, the other phases a few dozen,
+    /// and the list of clients moves its entries around as clients leave.
+    Open(Box<Session>),
+    /// Our side is shut down; reading and discarding until the client's FIN or the
+    /// deadline.
+    Lingering {
+        deadline: Instant,
+    },
+}
+
+/// What a phase asks the client to do next.
+enum Step {
+    Idle,
+    Busy,
+    Next(Phase),
+    Done,
+}
+
+impl Client {
+    /// A new connection whose request must be complete by `deadline`.
+    pub fn new(stream: TcpStream, peer: SocketAddr, deadline: Instant) -> Client {
+        Client {
+            stream,
+            peer,
+            phase: Phase::Handshaking(Handshake {
+                request: Vec::new(),
+                deadline,
+            }),
+        }
+    }
+
+    /// A new connection that is refused before its request is read (the server is full):
+    /// it gets the HTTP refusal, then the usual lingering close.
+    pub fn refused(
+        stream: TcpStream,
+        peer: SocketAddr,
+        error: &HandshakeError,
+        deadline: Instant,
+    ) -> Client {
+        let phase = match refuse(peer, error, deadline) {
+            Step::Next(phase) => phase,
+            _ => unreachable!("refuse always answers"),
+        };
+        Client {
+            stream,
+            peer,
+            phase,
+        }
+    }
+
+    /// Does whatever the socket allows right now, without waiting.
+    pub fn serve(&mut self, buffer: &mut [u8], settings: &Settings, now: Instant) -> Activity {
+        let stream = &mut self.stream;
+        let peer = self.peer;
+        let step = match &mut self.phase {
+            Phase::Handshaking(handshake) => handshake.serve(stream, peer, buffer, settings, now),
+            Phase::Answering(answer) => answer.serve(stream, peer, now),
+            Phase::Open(session) => session.serve(stream, peer, buffer, settings, now),
+            Phase::Lingering { deadline } => linger(stream, buffer, *deadline, now),
+        };
+        match step {
+            Step::Idle => Activity::Idle,
+            Step::Busy => Activity::Busy,
+            Step::Next(phase) => {
+                self.phase = phase;
+                Activity::Busy
+            }
+            Step::Done => Activity::Done,
+        }
+    }
+
+    /// The server is shutting down: an open WebSocket gets close 1001 "going away" and the
+    /// usual close handshake. Returns false when the client should be dropped at once
+    /// (it has not even sent its request).
+    pub fn go_away(&mut self) -> bool {
+        match &mut self.phase {
+            Phase::Handshaking(_) => {
+                log(format_args!(
+                    "{} dropped: the server is shutting down",
+                    self.peer
+                ));
+                false
+            }
+            Phase::Open(session) => {
+                session.connection.close(CloseCode::GoingAway, "going away");
+                true
+            }
+            Phase::Answering(_) | Phase::Lingering { .. } => true,
+        }
+    }
+}
+
+/// Sends our FIN after the last byte we wrote, then lingers (see [`LINGER_TIMEOUT`]).
+fn close_write(stream: &TcpStream, now: Instant) -> Step {
+    match stream.shutdown(Shutdown::Write) {
+        Ok(()) => Step::Next(Phase::Lingering {
+            deadline: now + LINGER_TIMEOUT,
+        }),
+        Err(_) => Step::Done,
+    }
+}
+
+/// Reads and discards what the client still sends; done at its FIN, an error, or the
+/// deadline.
+fn linger(stream: &mut TcpStream, buffer: &mut [u8], deadline: Instant, now: Instant) -> Step {
+    if now >= deadline {
+        return Step::Done;
+    }
+    match read_available(stream, buffer) {
+        Received::Bytes(_) => Step::Busy,
+        Received::Nothing => Step::Idle,
+        Received::Closed | Received::Failed(_) => Step::Done,
+    }
+}
+
+/// A connection that ends without a goodbye: one log line saying why.
+fn dropped(peer: SocketAddr, why: &str) -> Step {
+    log(format_args!("{peer} dropped: {why}"));
+    Step::Done
+}
+
+/// An HTTP refusal: logged, then sent.
+fn refuse(peer: SocketAddr, error: &HandshakeError, deadline: Instant) -> Step {
+    log(format_args!("{peer} refused {}: {error}", error.status()));
+    Step::Next(Phase::Answering(Answer {
+        response: reject_response(error),
+        written: 0,
+        deadline,
+    }))
+}
+
+/// The request head, read in pieces. It lives only until the upgrade.
+#[derive(Debug)]
+struct Handshake {
+    request: Vec<u8>,
+    deadline: Instant,
+}
+
+impl Handshake {
+    fn serve(
+        &mut self,
+        stream: &mut TcpStream,
+        peer: SocketAddr,
+        buffer: &mut [u8],
+        settings: &Settings,
+        now: Instant,
+    ) -> Step {
+        if now >= self.deadline {
+            return dropped(
+                peer,
+                &format!(
+                    "no complete request within {} s (--handshake-timeout; a slowloris client would hold the connection forever)",
+                    settings.handshake_timeout.as_secs()
+                ),
+            );
+        }
+        let count = match read_available(stream, buffer) {
+            Received::Bytes(count) => count,
+            Received::Nothing => return Step::Idle,
+            Received::Closed => {
+                return dropped(
+                    peer,
+                    "closed the connection before its request was complete",
+                );
+            }
+            Received::Failed(error) => {
+                return dropped(peer, &describe_io_error(&error));
+            }
+        };
+        // Parse only once the blank line may have arrived (or the cap is passed), so a
+        // client sending one byte at a time costs one search of the new bytes per read,
+        // not a parse of the whole head.
+        let search_from = self.request.len().saturating_sub(3);
+        self.request.extend_from_slice(&buffer[..count]);
+        let head_may_be_complete = self.request[search_from..]
+            .windows(4)
+            .any(|window| window == b"\r\n\r\n");
+        if !head_may_be_complete && self.request.len() <= MAX_HEAD_BYTES {
+            return Step::Busy;
+        }
+        match RequestHead::parse(&self.request) {
+            Ok(None) => Step::Busy,
+            Ok(Some((head, used))) => self.respond(head, used, peer, settings, now),
+            Err(error) => refuse(peer, &error, now + settings.handshake_timeout),
+        }
+    }
+
+    /// A complete request: upgrade it, answer it as a plain HTTP request, or refuse it.
+    fn respond(
+        &self,
+        head: RequestHead,
+        used: usize,
+        peer: SocketAddr,
+        settings: &Settings,
+        now: Instant,
+    ) -> Step {
+        let answer_deadline = now + settings.handshake_timeout;
+        if !wants_upgrade(&head) {
+            let answer = http_pages::answer(&head, &settings.instance);
+            log(format_args!(
+                "{peer} answered {}: {} {:?}",
+                answer.status, head.method, head.target
+            ));
+            return Step::Next(Phase::Answering(Answer {
+                response: answer.response,
+                written: 0,
+                deadline: answer_deadline,
+            }));
+        }
+        match negotiate(head, &settings.allowed_origins) {
+            Err(error) => refuse(peer, &error, answer_deadline),
+            Ok((_request, handshake_response)) => {
+                let mut connection = Connection::new(
+                    Role::Server,
+                    Limits {
+                        max_message: settings.max_message,
+                    },
+                );
+                if settings.verbose {
+                    connection.record_dissections();
+                }
+                log(format_args!("{peer} connected"));
+                if let Some(greeting) = &settings.greeting {
+                    connection.send_text(greeting);
+                }
+                // A client may send its first frames right behind the request, without
+                // waiting for our 101: they are already in the buffer.
+                connection.receive(&self.request[used..]);
+                Step::Next(Phase::Open(Box::new(Session {
+                    connection,
+                    handshake_response,
+                    close_deadline: None,
+                })))
+            }
+        }
+    }
+}
+
+/// An HTTP response being written; TCP closes after it.
+#[derive(Debug)]
+struct Answer {
+    response: Vec<u8>,
+    written: usize,
+    deadline: Instant,
+}
+
+impl Answer {
+    fn serve(&mut self, stream: &mut TcpStream, peer: SocketAddr, now: Instant) -> Step {
+        let count = match write_available(stream, &self.response[self.written..]) {
+            Ok(count) => count,
+            Err(error) => {
+                return dropped(peer, &describe_io_error(&error));
+            }
+        };
+        self.written += count;
+        if self.written == self.response.len() {
+            return close_write(stream, now);
+        }
+        if now >= self.deadline {
+            return dropped(peer, "it did not read our HTTP answer in time");
+        }
+        if count > 0 { Step::Busy } else { Step::Idle }
+    }
+}
+
+/// An upgraded connection: the `frame` state machine does the protocol, this feeds it
+/// bytes and writes what it queues.
+#[derive(Debug)]
+struct Session {
+    connection: Connection,
+    /// The 101 response until it is written: it goes out before any frame.
+    handshake_response: Vec<u8>,
+    /// Once closing: the client must take our output or send its close by then.
+    close_deadline: Option<Instant>,
+}
+
+impl Session {
+    fn serve(
+        &mut self,
+        stream: &mut TcpStream,
+        peer: SocketAddr,
+        buffer: &mut [u8],
+        settings: &Settings,
+        now: Instant,
+    ) -> Step {
+        let mut worked = false;
+        // Backpressure: while too much waits for this client, do not read from it. Its
+        // bytes wait in the kernel's buffers, and once those are full its own writes
+        // block: the client slows down instead of our memory growing. Other clients
+        // are not affected.
+        if self.connection.state() != State::Closed && self.pending_output() <= settings.max_output
+        {
+            match read_available(stream, buffer) {
+                Received::Bytes(count) => {
+                    self.connection.receive(&buffer[..count]);
+                    worked = true;
+                }
+                Received::Nothing => {}
+                Received::Closed => {
+                    return dropped(
+                        peer,
+                        "TCP closed without a close frame (a browser reports 1006)",
+                    );
+                }
+                Received::Failed(error) => {
+                    return dropped(peer, &describe_io_error(&error));
+                }
+            }
+        }
+        worked |= self.echo(peer);
+        if settings.verbose {
+            for dissection in self.connection.take_dissections() {
+                log(format_args!("{peer} {dissection}"));
+            }
+        }
+        let wrote = match self.write(stream) {
+            Ok(wrote) => wrote,
+            Err(error) => {
+                return dropped(peer, &describe_io_error(&error));
+            }
+        };
+        if self.connection.state() == State::Open {
+            return if worked || wrote {
+                Step::Busy
+            } else {
+                Step::Idle
+            };
+        }
+        // Closing (we sent a close) or closed (both did, or the connection failed).
+        if self.connection.state() == State::Closed && self.pending_output() == 0 {
+            return close_write(stream, now);
+        }
+        if wrote || self.close_deadline.is_none() {
+            self.close_deadline = Some(now + CLOSE_TIMEOUT);
+        }
+        if self.close_deadline.is_some_and(|deadline| now >= deadline) {
+            let why = if self.pending_output() > 0 {
+                "it stopped reading before our close frame got through"
+            } else {
+                "no close frame came back"
+            };
+            return dropped(peer, &format!("{why} within {} s", CLOSE_TIMEOUT.as_secs()));
+        }
+        if worked || wrote {
+            Step::Busy
+        } else {
+            Step::Idle
+        }
+    }
+
+    /// Echoes every complete message the connection decoded. Returns true if the client
+    /// did anything.
+    fn echo(&mut self, peer: SocketAddr) -> bool {
+        let mut happened = false;
+        loop {
+            let event = match self.connection.next_event() {
+                Ok(Some(event)) => event,
+                Ok(None) => return happened,
+                Err(error) => {
+                    // The close frame with the error's code is already queued.
+                    log(format_args!(
+                        "{peer} failed {}: {error}",
+                        error.close_code()
+                    ));
+                    return true;
+                }
+            };
+            happened = true;
+            match event {
+                Event::Text(text) => self.connection.send_text(&text),
+                Event::Binary(bytes) => self.connection.send_binary(&bytes),
+                // The pong is already queued (section 5.5.2), and a pong needs no answer.
+                Event::Ping(_) | Event::Pong(_) => {}
+                Event::Close(close) => {
+                    match close {
+                        // The reason is the client's text: quoted, so that a newline in
+                        // it cannot forge a second log line.
+                        Some(frame) if !frame.reason.is_empty() => log(format_args!(
+                            "{peer} closed {}: {:?}",
+                            frame.code, frame.reason
+                        )),
+                        Some(frame) => log(format_args!("{peer} closed {}", frame.code)),
+                        None => log(format_args!(
+                            "{peer} closed {}",
+                            CloseCode::NoStatusReceived
+                        )),
+                    }
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// How many bytes wait to be sent.
+    fn pending_output(&self) -> usize {
+        self.handshake_response.len() + self.connection.pending_output().len()
+    }
+
+    /// Writes the 101, then the frames the connection queued, as far as the socket takes
+    /// them. Returns true if any byte went.
+    fn write(&mut self, stream: &mut TcpStream) -> std::io::Result<bool> {
+        let mut wrote = false;
+        if !self.handshake_response.is_empty() {
+            let count = write_available(stream, &self.handshake_response)?;
+            self.handshake_response.drain(..count);
+            wrote = count > 0;
+            if !self.handshake_response.is_empty() {
+                return Ok(wrote);
+            }
+            self.handshake_response = Vec::new();
+        }
+        let pending = self.connection.pending_output();
+        if !pending.is_empty() {
+            let count = write_available(stream, pending)?;
+            self.connection.consume_output(count);
+            wrote |= count > 0;
+        }
+        Ok(wrote)
+    }
+}

@@ -1,0 +1,132 @@
+//! The plain HTTP side of the echo server, for requests that do not ask for a WebSocket:
+//! `GET /` echoes the request's own head (as echo.websocket.org does), `GET /.ws` serves the
+//! browser client compiled into the binary, and anything else gets a plain-text hint.
+
+use frame::RequestHead;
+use frame::http::{http_response, text_response};
+
+use crate::instance::InstanceId;
+
+/// The client page and the two files it loads, compiled in so that a browser at
+/// `http://127.0.0.1:7776/.ws` needs nothing but this binary.
+const INDEX_HTML: &str = include_str!("../../client/index.html");
+const SOCKET_JS: &str = include_str!("../../client/socket.js");
+const STYLE_CSS: &str = include_str!("../../client/style.css");
+
+/// An HTTP answer: its status (for the log) and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The status code.
+    pub status: u16,
+    /// The whole response, head and body.
+    pub response: Vec<u8>,
+}
+
+/// The answer to a request without `Upgrade: websocket`.
+pub fn answer(head: &RequestHead, instance: &InstanceId) -> Answer {
+    if head.method != "GET" {
+        return Answer {
+            status: 405,
+            response: text_response(
+                405,
+                &[("Allow", "GET")],
+                &format!(
+                    "this server answers GET only, not {}: GET / echoes your request, GET /.ws \
+                     is the browser client",
+                    head.method
+                ),
+            ),
+        };
+    }
+    // The page refers to `socket.js` and `style.css` relative to its own address, so at
+    // `/.ws` they are `/socket.js` and `/style.css`, and at `/.ws/` they are under it.
+    let path = head.path();
+    let file = match path.as_str() {
+        "/" => return header_echo(head, instance),
+        "/.ws" | "/.ws/" => Some(("text/html; charset=utf-8", INDEX_HTML)),
+        "/socket.js" | "/.ws/socket.js" => Some(("text/javascript; charset=utf-8", SOCKET_JS)),
+        "/style.css" | "/.ws/style.css" => Some(("text/css; charset=utf-8", STYLE_CSS)),
+        _ => None,
+    };
+    match file {
+        Some((content_type, body)) => Answer {
+            status: 200,
+            response: http_response(200, content_type, &[], body.as_bytes()),
+        },
+        None => Answer {
+            status: 404,
+            response: text_response(
+                404,
+                &[],
+                &format!(
+                    "nothing at {}: this is a WebSocket echo server. Try GET / (your request \
+                     echoed back), GET /.ws (the browser client), or a WebSocket to ws://HOST:PORT/",
+                    path
+                ),
+            ),
+        },
+    }
+}
+
+/// `Request served by <id>`, a blank line, then the request line and headers exactly as
+/// the client sent them: a learner sees what their browser or curl really sends.
+fn header_echo(head: &RequestHead, instance: &InstanceId) -> Answer {
+    let body = format!("{}\n\n{}\n", instance.served_by(), head.raw);
+    Answer {
+        status: 200,
+        response: http_response(200, "text/plain; charset=utf-8", &[], body.as_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer_to(request: &str) -> (u16, String) {
+        let (head, _) = RequestHead::parse(request.as_bytes())
+            .expect("valid request")
+            .expect("complete request");
+        let answer = answer(&head, &InstanceId::random());
+        let text = String::from_utf8(answer.response).expect("responses are text");
+        (answer.status, text)
+    }
+
+    #[test]
+    fn root_echoes_the_request_head_exactly() {
+        let request = "GET /?x=1 HTTP/1.1\r\nHost: example\r\nX-Odd:   spaced  \r\n\r\n";
+        let (status, text) = answer_to(request);
+        assert_eq!(status, 200);
+        assert!(text.contains("\r\n\r\nRequest served by "), "{text}");
+        assert!(
+            text.contains("GET /?x=1 HTTP/1.1\r\nHost: example\r\nX-Odd:   spaced  "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_client_page_and_its_files_are_served() {
+        for (path, content_type, start) in [
+            ("/.ws", "text/html", INDEX_HTML),
+            ("/socket.js", "text/javascript", SOCKET_JS),
+            ("/.ws/style.css", "text/css", STYLE_CSS),
+        ] {
+            let (status, text) = answer_to(&format!("GET {path} HTTP/1.1\r\nHost: h\r\n\r\n"));
+            assert_eq!(status, 200, "{path}");
+            assert!(
+                text.contains(&format!("Content-Type: {content_type}")),
+                "{path}"
+            );
+            assert!(text.ends_with(start), "{path}");
+        }
+    }
+
+    #[test]
+    fn other_paths_and_methods_are_refused() {
+        let (status, text) = answer_to("GET /nope HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(status, 404);
+        assert!(text.contains("nothing at /nope"), "{text}");
+        let (status, text) = answer_to("POST / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(status, 405);
+        assert!(text.contains("Allow: GET"), "{text}");
+    }
+}
