@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use frame::{CloseCode, Opcode, encode_frame};
 
-use crate::log::log;
 use crate::names;
 use crate::outbox::{Outbox, PushError};
+use frame::log::log;
 
 /// A member's number, unique for the life of the server (names can change).
 pub type MemberId = u64;

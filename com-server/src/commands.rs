@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 
 use crate::chat::{MemberId, Rename, Room};
 use crate::clock::UtcDateTime;
-use crate::log::{log, quoted};
 use crate::names;
 use crate::server::{StopReason, Stopper};
 use crate::settings::Settings;
+use frame::log::{log, quoted};
 
 /// What a message asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use frame::{
     HandshakeError, RequestHead, UpgradeRequest, negotiate, reject_response, wants_upgrade,
 };
 
-use crate::log::log;
 use crate::tcp::{close_gracefully, is_timeout};
+use frame::log::log;
 
 /// A request that may become a WebSocket.
 #[derive(Debug)]
@@ -118,7 +118,7 @@ pub fn accept(
             log_line: format!(
                 "refused 426: a plain HTTP {} {} without Upgrade: websocket",
                 head.method,
-                crate::log::quoted(&head.target)
+                frame::log::quoted(&head.target)
             ),
         });
     }

@@ -9,7 +9,6 @@ mod clock;
 mod commands;
 mod handshake;
 mod keepalive;
-mod log;
 mod names;
 mod outbox;
 mod server;
@@ -21,8 +20,8 @@ use std::process::ExitCode;
 
 use frame::cli::describe_io_error;
 
-use crate::log::log;
 use crate::settings::Settings;
+use frame::log::log;
 
 fn main() -> ExitCode {
     let settings = Settings::from_command_line();

@@ -13,10 +13,10 @@ use frame::{CloseCode, HandshakeError};
 
 use crate::chat::Room;
 use crate::handshake;
-use crate::log::log;
 use crate::session;
 use crate::settings::Settings;
 use crate::tcp::{CLOSE_WAIT, THREAD_STACK_SIZE};
+use frame::log::log;
 
 /// Clients turned away with a 503 on a short-lived thread each, which waits for their
 /// request. A flood beyond this is answered from the accept thread without waiting.

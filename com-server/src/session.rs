@@ -15,10 +15,10 @@ use crate::chat::MemberId;
 use crate::commands::{self, Caller, Command, Context};
 use crate::handshake::{self, Refusal};
 use crate::keepalive::{Action, Keepalive};
-use crate::log::{log, quoted};
 use crate::outbox::{self, Outbox, PushError};
 use crate::server::Shared;
 use crate::tcp::{CLOSE_WAIT, close_gracefully, is_timeout};
+use frame::log::{log, quoted};
 
 /// How much one `read` may bring in. Larger messages simply take several reads.
 const READ_BUFFER_BYTES: usize = 16 * 1024;

@@ -14,9 +14,9 @@ use frame::{
 };
 
 use crate::http_pages;
-use crate::log::log;
 use crate::nonblocking::{Received, read_available, write_available};
 use crate::settings::Settings;
+use frame::log::{log, quoted};
 
 /// How long a closing connection may go without progress: after our close frame, the
 /// client's must arrive within this (RFC 6455 section 7.1.1 leaves the wait to the server;
@@ -253,8 +253,10 @@ impl Handshake {
         if !wants_upgrade(&head) {
             let answer = http_pages::answer(&head, &settings.instance);
             log(format_args!(
-                "{peer} answered {}: {} {:?}",
-                answer.status, head.method, head.target
+                "{peer} answered {}: {} {}",
+                answer.status,
+                head.method,
+                quoted(&head.target)
             ));
             return Step::Next(Phase::Answering(Answer {
                 response: answer.response,
@@ -431,8 +433,9 @@ impl Session {
                         // The reason is the client's text: quoted, so that a newline in
                         // it cannot forge a second log line.
                         Some(frame) if !frame.reason.is_empty() => log(format_args!(
-                            "{peer} closed {}: {:?}",
-                            frame.code, frame.reason
+                            "{peer} closed {}: {}",
+                            frame.code,
+                            quoted(&frame.reason)
                         )),
                         Some(frame) => log(format_args!("{peer} closed {}", frame.code)),
                         None => log(format_args!(

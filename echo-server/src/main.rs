@@ -8,16 +8,15 @@ mod client;
 mod http_pages;
 mod idle;
 mod instance;
-mod log;
 mod nonblocking;
 mod server;
 mod settings;
 
 use frame::cli::{self, describe_io_error};
 
-use crate::log::log;
 use crate::server::Server;
 use crate::settings::{ABOUT, FLAGS, Settings};
+use frame::log::log;
 
 fn main() {
     let args = cli::parse_or_exit("echo-server", ABOUT, FLAGS);

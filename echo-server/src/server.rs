@@ -26,9 +26,9 @@ use frame::cli::describe_io_error;
 
 use crate::client::{Activity, CLOSE_TIMEOUT, Client, LINGER_TIMEOUT};
 use crate::idle::IdleBackoff;
-use crate::log::log;
 use crate::nonblocking::{interrupted, would_block};
 use crate::settings::Settings;
+use frame::log::log;
 
 /// The one read buffer every client shares: a client's bytes are copied out of it into
 /// its `frame::Connection` (which keeps only what it cannot use yet), so an idle client

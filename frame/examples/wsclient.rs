@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use frame::cli::{self, Flag};
 use frame::handshake::{client_request, verify_accept};
 use frame::http::MAX_HEAD_BYTES;
+// `log` rather than `println!`: piping the output into `head` must not panic.
+use frame::log::log;
 use frame::mask::random_u64;
 use frame::{CloseCode, Connection, Event, Limits, Role, State};
 
@@ -52,46 +54,55 @@ fn run(url: &str, close_code: CloseCode, verbose: bool) -> Result<(), String> {
     let (request, key) = client_request(host, &path, nonce);
     stream.write_all(&request).map_err(|e| e.to_string())?;
     let leftover = read_response_head(&mut stream, &key)?;
-    println!("connected to {url}");
+    log(format_args!("connected to {url}"));
 
     let mut connection = Connection::new(Role::Client, Limits::default());
     if verbose {
         connection.record_dissections();
     }
-    connection.receive(&leftover);
     let writer = stream.try_clone().map_err(|e| e.to_string())?;
     let shared: Shared = Arc::new(Mutex::new((connection, writer)));
+    // The first frames may have arrived in the same read as the 101: handle them now.
+    if handle_bytes(&shared, &leftover)? {
+        return Ok(());
+    }
     send_stdin_lines(shared.clone(), close_code);
 
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
         let read = match stream.read(&mut buffer) {
             Ok(0) => {
-                println!("the server closed TCP without a close frame (a browser reports 1006)");
+                log("the server closed TCP without a close frame (a browser reports 1006)");
                 return Ok(());
             }
             Ok(read) => read,
             Err(error) => return Err(format!("read failed: {}", cli::describe_io_error(&error))),
         };
-        let mut guard = shared.lock().map_err(|_| "lock poisoned")?;
-        let (connection, writer) = &mut *guard;
-        connection.receive(&buffer[..read]);
-        loop {
-            match connection.next_event() {
-                Ok(Some(event)) => print_event(&event),
-                Ok(None) => break,
-                Err(error) => {
-                    println!("protocol error from the server: {error}");
-                    break;
-                }
-            }
-        }
-        print_dissections(connection);
-        flush(connection, writer);
-        if connection.state() == State::Closed {
+        if handle_bytes(&shared, &buffer[..read])? {
             return Ok(());
         }
     }
+}
+
+/// Feeds received bytes to the connection, prints what they held and sends what the
+/// connection queued (pongs, the close reply). Returns true once the connection is closed.
+fn handle_bytes(shared: &Shared, bytes: &[u8]) -> Result<bool, String> {
+    let mut guard = shared.lock().map_err(|_| "lock poisoned")?;
+    let (connection, writer) = &mut *guard;
+    connection.receive(bytes);
+    loop {
+        match connection.next_event() {
+            Ok(Some(event)) => print_event(&event),
+            Ok(None) => break,
+            Err(error) => {
+                log(format_args!("protocol error from the server: {error}"));
+                break;
+            }
+        }
+    }
+    print_dissections(connection);
+    flush(connection, writer);
+    Ok(connection.state() == State::Closed)
 }
 
 /// `ws://host:port/path?query` into `("host:port", "/path?query")`; the article's
@@ -139,19 +150,21 @@ fn read_response_head(stream: &mut TcpStream, key: &str) -> Result<Vec<u8>, Stri
 
 fn print_event(event: &Event) {
     match event {
-        Event::Text(text) => println!("< {text}"),
-        Event::Binary(bytes) => println!("< binary message of {} bytes", bytes.len()),
-        Event::Ping(_) => println!("< ping (answered with a pong)"),
-        Event::Pong(_) => println!("< pong"),
-        Event::Close(Some(frame)) if frame.reason.is_empty() => println!("closed {}", frame.code),
-        Event::Close(Some(frame)) => println!("closed {}: {}", frame.code, frame.reason),
-        Event::Close(None) => println!("closed without a status code (reported as 1005)"),
+        Event::Text(text) => log(format_args!("< {text}")),
+        Event::Binary(bytes) => log(format_args!("< binary message of {} bytes", bytes.len())),
+        Event::Ping(_) => log("< ping (answered with a pong)"),
+        Event::Pong(_) => log("< pong"),
+        Event::Close(Some(frame)) if frame.reason.is_empty() => {
+            log(format_args!("closed {}", frame.code))
+        }
+        Event::Close(Some(frame)) => log(format_args!("closed {}: {}", frame.code, frame.reason)),
+        Event::Close(None) => log("closed without a status code (reported as 1005)"),
     }
 }
 
 fn print_dissections(connection: &mut Connection) {
     for dissection in connection.take_dissections() {
-        println!("{dissection}");
+        log(&dissection);
     }
 }
 

@@ -17,6 +17,7 @@ pub mod dissect;
 pub mod error;
 pub mod handshake;
 pub mod http;
+pub mod log;
 pub mod mask;
 pub mod message;
 pub mod opcode;

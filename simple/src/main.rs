@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use std::io::Write;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -42,21 +42,12 @@ fn main() {
         .map(|_| args.value_or_exit::<u64>("limit"));
 
     println!("SERVER START");
-    // std's `TcpListener::bind` does in one call what the PHP script does in four:
+    // std's `TcpListener::bind` (inside `bind_or_exit`) does in one call what the PHP script does in four:
     // socket() creates the socket, setsockopt(SO_REUSEADDR) lets a restarted server take
     // its port back at once instead of waiting out TIME_WAIT, bind() claims the address
     // and listen() starts queueing clients. We print the four steps to keep the story.
     println!("Socket create...");
-    let listener = match TcpListener::bind(addr) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!(
-                "Error: cannot bind {addr}: {}",
-                cli::describe_io_error(&error)
-            );
-            std::process::exit(1);
-        }
-    };
+    let listener = cli::bind_or_exit(addr);
     let local_addr = listener.local_addr().unwrap_or(addr);
     println!("Socket bind... {local_addr}");
     println!("Set options...");

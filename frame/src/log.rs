@@ -1,20 +1,22 @@
-//! The server's log: one line per event on stdout, peer address first, flushed at once so
-//! that a test (or `tee`) reading the pipe sees each event as it happens. We do not use
-//! `println!`, which panics when stdout is gone (a closed pipe): the log must never
-//! take the server down with it.
+//! The log conventions every server of the suite shares: one line per event on stdout, the
+//! peer address first, flushed at once so a test (or `tee`) reading the pipe sees each event
+//! as it happens. Text a client controls is quoted, so it can never forge a log line.
 
 use std::fmt;
 use std::io::Write;
 
-/// Writes one line to stdout and flushes it; errors are ignored on purpose.
+/// Writes one line to stdout and flushes it. Errors are ignored on purpose: `println!`
+/// panics when stdout is gone (a closed pipe), and a lost log line must never take the
+/// server down with it. Call it with `format_args!` or anything that displays.
 pub fn log(line: impl fmt::Display) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
 }
 
-/// Client-controlled text for a log line: control characters escaped (a newline would
-/// forge a second log line) and long text cut, so one line stays one readable line.
+/// Client-controlled text for a log line: in quotes, control characters escaped (a newline
+/// would forge a second log line) and cut after 60 characters, so one line stays one
+/// readable line.
 pub fn quoted(text: &str) -> String {
     const MAX_CHARS: usize = 60;
     let mut shown: String = text.chars().take(MAX_CHARS).collect();
