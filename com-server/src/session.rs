@@ -279,17 +279,19 @@ impl Session<'_> {
 
     fn finish(self, ending: Ending, writer: JoinHandle<()>) {
         self.shared.room.leave(self.id);
-        close_connection(self.stream, &self.outbox, writer);
         let outcome = describe(
             ending,
             self.outbox.initiated_close(),
             self.outbox.writer_error(),
         );
-        // The suite's close line first (`closed 1000 (Normal Closure)`), then the chat's view.
+        // Logged when the session ends, like the notice the others get, and before the
+        // TCP teardown (which may take a second of draining): the log tells events in the
+        // order they happened. The suite's close line first, then the chat's view.
         log(format_args!(
             "{} {outcome}; {} left the chat",
             self.peer, self.name
         ));
+        close_connection(self.stream, &self.outbox, writer);
     }
 }
 
