@@ -8,7 +8,7 @@ pub mod hostile;
 pub mod raw_client;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -176,17 +176,34 @@ pub fn connect(url: &str) -> WebSocket<TcpStream> {
 
 /// Like [`connect`], returning the handshake error (for tests that expect a refusal).
 pub fn try_connect(url: &str) -> Result<WebSocket<TcpStream>, tungstenite::Error> {
+    try_connect_within(url, DEADLINE)
+}
+
+/// Like [`try_connect`] with `timeout` for the TCP connect and for every later read and
+/// write, for tools (the soak) that need a shorter bound than the tests' `DEADLINE`.
+pub fn try_connect_within(
+    url: &str,
+    timeout: Duration,
+) -> Result<WebSocket<TcpStream>, tungstenite::Error> {
     let address = url
         .trim_start_matches("ws://")
         .split('/')
         .next()
         .expect("url has a host");
-    let stream = TcpStream::connect(address).map_err(tungstenite::Error::Io)?;
+    let socket_address = address
+        .to_socket_addrs()
+        .map_err(tungstenite::Error::Io)?
+        .next()
+        .ok_or_else(|| tungstenite::Error::Io(std::io::ErrorKind::NotFound.into()))?;
+    // A blocking connect to a listener whose backlog is full waits for SYN retries
+    // (minutes); the timeout bounds it like every other wait here.
+    let stream =
+        TcpStream::connect_timeout(&socket_address, timeout).map_err(tungstenite::Error::Io)?;
     stream
-        .set_read_timeout(Some(DEADLINE))
+        .set_read_timeout(Some(timeout))
         .map_err(tungstenite::Error::Io)?;
     stream
-        .set_write_timeout(Some(DEADLINE))
+        .set_write_timeout(Some(timeout))
         .map_err(tungstenite::Error::Io)?;
     stream.set_nodelay(true).map_err(tungstenite::Error::Io)?;
     match tungstenite::client(url, stream) {
