@@ -25,12 +25,12 @@ use frame::log::log;
 
 fn main() -> ExitCode {
     let settings = Settings::from_command_line();
-    let listener = frame::cli::bind_or_exit(settings.addr);
+    let listener = frame::cli::bind_or_exit(settings.server.addr);
     for line in settings.describe() {
         log(line);
     }
     // The real port: with --addr 127.0.0.1:0 the OS chose it, and tests read it here.
-    let address = listener.local_addr().unwrap_or(settings.addr);
+    let address = listener.local_addr().unwrap_or(settings.server.addr);
     log(format_args!("Listening on ws://{address}/"));
     match server::run(listener, settings) {
         Ok(()) => ExitCode::SUCCESS,

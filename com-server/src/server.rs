@@ -160,8 +160,8 @@ impl Drop for Slot {
 /// no way to interrupt it); it ends with the process, and a client it still accepts
 /// meanwhile is closed with 1001 by the stopped room.
 pub fn run(listener: TcpListener, settings: Settings) -> std::io::Result<()> {
-    let time_limit = settings.time_limit;
-    let connections = Slots::new(settings.max_connections);
+    let time_limit = settings.server.time_limit;
+    let connections = Slots::new(settings.server.max_connections);
     let shared = Arc::new(Shared {
         settings,
         room: Room::new(),

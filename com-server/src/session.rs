@@ -42,8 +42,8 @@ pub fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
     let settings = &shared.settings;
     let accepted = match handshake::accept(
         &mut stream,
-        settings.handshake_timeout,
-        &settings.allowed_origins,
+        settings.server.handshake_timeout,
+        &settings.server.allowed_origins,
     ) {
         Ok(accepted) => accepted,
         Err(refusal) => return handshake::send_refusal(stream, peer, refusal),
@@ -99,7 +99,7 @@ pub fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         connection: Connection::new(
             Role::Server,
             Limits {
-                max_message: settings.max_message,
+                max_message: settings.server.max_message,
             },
         ),
         outbox,

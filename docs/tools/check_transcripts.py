@@ -139,10 +139,16 @@ class Background:
                 break
             ready_lines.append(line)
         deadline = time.time() + 300  # the first `cargo run` may compile
+        mismatch_since = None
         while time.time() < deadline:
             actual = self.output()
-            if len(actual) >= len(ready_lines) and lines_match(ready_lines, actual[: len(ready_lines)]):
-                return True
+            if len(actual) >= len(ready_lines):
+                if lines_match(ready_lines, actual[: len(ready_lines)]):
+                    return True
+                # Enough lines and the wrong ones: give late lines 3 s, then fail fast.
+                mismatch_since = mismatch_since or time.time()
+                if time.time() - mismatch_since > 3:
+                    return False
             if self.process.poll() is not None:
                 return False
             time.sleep(0.1)

@@ -205,7 +205,7 @@ impl Handshake {
                 peer,
                 &format!(
                     "no complete request within {} s (--handshake-timeout; a slowloris client would hold the connection forever)",
-                    settings.handshake_timeout.as_secs()
+                    settings.server.handshake_timeout.as_secs()
                 ),
             );
         }
@@ -236,7 +236,7 @@ impl Handshake {
         match RequestHead::parse(&self.request) {
             Ok(None) => Step::Busy,
             Ok(Some((head, used))) => self.respond(head, used, peer, settings, now),
-            Err(error) => refuse(peer, &error, now + settings.handshake_timeout),
+            Err(error) => refuse(peer, &error, now + settings.server.handshake_timeout),
         }
     }
 
@@ -249,7 +249,7 @@ impl Handshake {
         settings: &Settings,
         now: Instant,
     ) -> Step {
-        let answer_deadline = now + settings.handshake_timeout;
+        let answer_deadline = now + settings.server.handshake_timeout;
         if !wants_upgrade(&head) {
             let answer = http_pages::answer(&head, &settings.instance);
             log(format_args!(
@@ -264,13 +264,13 @@ impl Handshake {
                 deadline: answer_deadline,
             }));
         }
-        match negotiate(head, &settings.allowed_origins) {
+        match negotiate(head, &settings.server.allowed_origins) {
             Err(error) => refuse(peer, &error, answer_deadline),
             Ok((_request, handshake_response)) => {
                 let mut connection = Connection::new(
                     Role::Server,
                     Limits {
-                        max_message: settings.max_message,
+                        max_message: settings.server.max_message,
                     },
                 );
                 if settings.verbose {

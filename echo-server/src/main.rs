@@ -21,9 +21,9 @@ use frame::log::log;
 fn main() {
     let args = cli::parse_or_exit("echo-server", ABOUT, FLAGS);
     let settings = Settings::from_args(&args);
-    let listener = cli::bind_or_exit(settings.addr);
+    let listener = cli::bind_or_exit(settings.server.addr);
     // The real port: with --addr 127.0.0.1:0 the OS chose it, and tests read it here.
-    let bound = listener.local_addr().unwrap_or(settings.addr);
+    let bound = listener.local_addr().unwrap_or(settings.server.addr);
     for line in settings.describe(bound) {
         log(format_args!("{line}"));
     }

@@ -75,7 +75,7 @@ impl Server {
     /// Serves until the time limit (forever without one).
     pub fn run(&mut self) {
         let started = Instant::now();
-        let stop_at = self.settings.time_limit.map(|limit| started + limit);
+        let stop_at = self.settings.server.time_limit.map(|limit| started + limit);
         // After the time limit: time for the close handshakes and lingering closes.
         let give_up_at = stop_at.map(|stop| stop + CLOSE_TIMEOUT + LINGER_TIMEOUT);
         let mut idle = IdleBackoff::new(started);
@@ -188,8 +188,8 @@ fn admit(
     // We write each pass's output in one call already; Nagle's algorithm would only
     // hold back an echo until the previous one is acknowledged.
     let _ = stream.set_nodelay(true);
-    let deadline = now + settings.handshake_timeout;
-    let client = if clients.len() >= settings.max_connections {
+    let deadline = now + settings.server.handshake_timeout;
+    let client = if clients.len() >= settings.server.max_connections {
         Client::refused(stream, peer, &HandshakeError::ServerBusy, deadline)
     } else {
         Client::new(stream, peer, deadline)

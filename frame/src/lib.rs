@@ -21,6 +21,7 @@ pub mod log;
 pub mod mask;
 pub mod message;
 pub mod opcode;
+pub mod server_settings;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame, close_payload, parse_close_payload};
