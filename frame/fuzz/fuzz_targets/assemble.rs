@@ -2,6 +2,7 @@
 //! lives in `checks.rs`, shared with the regression test that replays saved inputs.
 
 #![no_main]
+#![forbid(unsafe_code)]
 
 #[path = "../checks.rs"]
 mod checks;
