@@ -98,9 +98,7 @@ pub fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         name,
         connection: Connection::new(
             Role::Server,
-            Limits {
-                max_message: settings.server.max_message,
-            },
+            Limits::with_max_message(settings.server.max_message),
         ),
         outbox,
         keepalive: Keepalive::new(settings.ping_interval, Instant::now()),

@@ -269,9 +269,7 @@ impl Handshake {
             Ok((_request, handshake_response)) => {
                 let mut connection = Connection::new(
                     Role::Server,
-                    Limits {
-                        max_message: settings.server.max_message,
-                    },
+                    Limits::with_max_message(settings.server.max_message),
                 );
                 if settings.verbose {
                     connection.record_dissections();

@@ -23,6 +23,7 @@ pub fn decode(data: &[u8]) {
             role,
             Limits {
                 max_message: 1 << 16,
+                max_frame: 1 << 12,
             },
         );
         for piece in stream.chunks(piece_len) {

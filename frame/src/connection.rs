@@ -32,19 +32,30 @@ pub enum State {
     Closed,
 }
 
-/// Size limits, checked before anything is allocated.
+/// Size limits, checked from the frame header, before anything is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The largest message, in bytes, over all its fragments; larger gets close 1009.
     pub max_message: usize,
+    /// The largest single frame, in bytes; larger gets close 1009. A server that relays
+    /// frames as they come (rather than whole messages) would set this below `max_message`.
+    pub max_frame: usize,
+}
+
+impl Limits {
+    /// Messages up to `max_message` bytes, in frames of any size up to that.
+    pub fn with_max_message(max_message: usize) -> Limits {
+        Limits {
+            max_message,
+            max_frame: max_message,
+        }
+    }
 }
 
 impl Default for Limits {
     /// 16 MiB, the echo server's default.
     fn default() -> Limits {
-        Limits {
-            max_message: 16 * 1024 * 1024,
-        }
+        Limits::with_max_message(16 * 1024 * 1024)
     }
 }
 
@@ -85,6 +96,7 @@ pub struct Connection {
     input: Vec<u8>,
     input_start: usize,
     frame: Option<IncomingFrame>,
+    max_frame: usize,
     message: MessageAssembler,
     control_payload: Vec<u8>,
     output: Vec<u8>,
@@ -106,6 +118,7 @@ impl Connection {
             input: Vec::new(),
             input_start: 0,
             frame: None,
+            max_frame: limits.max_frame,
             message: MessageAssembler::new(limits.max_message),
             control_payload: Vec::new(),
             output: Vec::new(),
@@ -226,7 +239,15 @@ impl Connection {
         self.input_start += header_len;
         self.check_header(&header)?;
         if !header.opcode.is_control() {
+            // The message limit first: for a message in one frame it is the one a
+            // student set, and so the one the close reason should name.
             self.message.start_frame(&header)?;
+            if header.payload_len > self.max_frame as u64 {
+                return Err(ProtocolError::FrameTooBig {
+                    size: header.payload_len,
+                    limit: self.max_frame,
+                });
+            }
         }
         self.frame = Some(IncomingFrame {
             header,
@@ -531,6 +552,25 @@ mod tests {
         FrameHeader::new(Opcode::Binary, 1 << 40, Some([0; 4])).encode(&mut header);
         connection.receive(&header);
         let error = connection.next_event().unwrap_err();
+        assert_eq!(error.close_code(), CloseCode::MessageTooBig);
+    }
+
+    #[test]
+    fn a_frame_over_max_frame_is_refused_even_within_max_message() {
+        let limits = Limits {
+            max_message: 1000,
+            max_frame: 10,
+        };
+        let mut connection = Connection::new(Role::Server, limits);
+        connection.receive(&client_frame(Opcode::Binary, &[0; 11]));
+        let error = connection.next_event().unwrap_err();
+        assert_eq!(
+            error,
+            ProtocolError::FrameTooBig {
+                size: 11,
+                limit: 10
+            }
+        );
         assert_eq!(error.close_code(), CloseCode::MessageTooBig);
     }
 

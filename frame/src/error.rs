@@ -132,6 +132,13 @@ pub enum ProtocolError {
     CloseCodeNotAllowed(u16),
     /// A close reason that is not valid UTF-8 (section 5.5.1).
     CloseReasonNotUtf8,
+    /// A frame larger than the configured maximum.
+    FrameTooBig {
+        /// The size the frame header announced.
+        size: u64,
+        /// The configured maximum.
+        limit: usize,
+    },
     /// A message larger than the configured maximum.
     MessageTooBig {
         /// The size the message reached or announced.
@@ -148,7 +155,9 @@ impl ProtocolError {
             ProtocolError::InvalidUtf8 | ProtocolError::CloseReasonNotUtf8 => {
                 CloseCode::InvalidPayload
             }
-            ProtocolError::MessageTooBig { .. } => CloseCode::MessageTooBig,
+            ProtocolError::FrameTooBig { .. } | ProtocolError::MessageTooBig { .. } => {
+                CloseCode::MessageTooBig
+            }
             _ => CloseCode::ProtocolError,
         }
     }
@@ -206,6 +215,9 @@ impl fmt::Display for ProtocolError {
             }
             ProtocolError::CloseReasonNotUtf8 => {
                 write!(f, "close reason is not valid UTF-8 (RFC 6455 5.5.1)")
+            }
+            ProtocolError::FrameTooBig { size, limit } => {
+                write!(f, "frame of {size} bytes exceeds the limit of {limit}")
             }
             ProtocolError::MessageTooBig { size, limit } => {
                 write!(f, "message of {size} bytes exceeds the limit of {limit}")

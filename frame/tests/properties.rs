@@ -84,7 +84,7 @@ proptest! {
         piece_sizes in proptest::collection::vec(1usize..64, 1..8),
     ) {
         for role in [Role::Server, Role::Client] {
-            let mut connection = Connection::new(role, Limits { max_message: 4096 });
+            let mut connection = Connection::new(role, Limits { max_message: 4096, max_frame: 1024 });
             let mut rest = &bytes[..];
             let mut sizes = piece_sizes.iter().cycle();
             while !rest.is_empty() {
