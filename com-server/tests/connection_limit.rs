@@ -13,7 +13,7 @@ fn past_the_limit_clients_get_503_with_retry_after() {
     let mut alice = join(&server, "Alice");
     let _bob = join(&server, "Bob");
 
-    match testkit::try_connect(&server.url("/?name=Carol")) {
+    match common::try_connect(&server.url("/?name=Carol")) {
         Err(tungstenite::Error::Http(response)) => {
             assert_eq!(response.status().as_u16(), 503);
             assert!(response.headers().contains_key("Retry-After"));
@@ -33,7 +33,7 @@ fn past_the_limit_clients_get_503_with_retry_after() {
     // The slot comes back just after the log line: allow a moment, within a deadline.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        match testkit::try_connect(&server.url("/?name=Carol")) {
+        match common::try_connect(&server.url("/?name=Carol")) {
             Ok(mut carol) => {
                 assert_eq!(
                     common::next_text(&mut carol),

@@ -23,7 +23,7 @@ fn every_line_reaches_every_client_exactly_once_in_order() {
             let everyone_joined = everyone_joined.clone();
             let url = format!("{url_base}C{index}");
             thread::spawn(move || {
-                let mut client = testkit::connect(&url);
+                let mut client = common::connect(&url);
                 assert_eq!(
                     next_text(&mut client),
                     format!("Server: Hello! Welcome to Chat, C{index}")

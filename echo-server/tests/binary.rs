@@ -8,7 +8,7 @@ use tungstenite::Message;
 #[test]
 fn binary_messages_come_back_unchanged() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     let every_byte: Vec<u8> = (0..=255).collect();
     let not_utf8 = vec![0xff, 0xfe, 0xc0, 0x80];
     for bytes in [every_byte, not_utf8, vec![0]] {

@@ -25,7 +25,7 @@ fn read_close(socket: &mut tungstenite::WebSocket<std::net::TcpStream>) -> Optio
 fn the_clients_code_is_echoed_and_logged() {
     let server = common::start_pure_echo();
     for code in [1000, 1001, 1003, 1011, 3000, 4000, 4999] {
-        let mut socket = testkit::connect(&server.url("/"));
+        let mut socket = common::connect(&server.url("/"));
         let peer = socket.get_ref().local_addr().unwrap();
         socket
             .close(Some(CloseFrame {
@@ -45,7 +45,7 @@ fn the_clients_code_is_echoed_and_logged() {
 #[test]
 fn a_close_without_a_code_gets_an_empty_close() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     socket.close(None).unwrap();
     assert_eq!(read_close(&mut socket), None);
     assert!(
@@ -59,7 +59,7 @@ fn a_close_without_a_code_gets_an_empty_close() {
 fn codes_that_may_not_be_sent_get_1002() {
     let server = common::start_pure_echo();
     for code in [1005u16, 999, 5000] {
-        let mut socket = testkit::connect(&server.url("/"));
+        let mut socket = common::connect(&server.url("/"));
         let mut payload = code.to_be_bytes().to_vec();
         payload.extend_from_slice(b"bad");
         // A close frame (the default header) with a payload tungstenite would not build.
@@ -81,7 +81,7 @@ fn codes_that_may_not_be_sent_get_1002() {
 #[test]
 fn a_reason_cannot_forge_a_log_line() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     socket
         .close(Some(CloseFrame {
             code: CloseCode::Normal,

@@ -8,7 +8,7 @@ use tungstenite::Message;
 #[test]
 fn empty_messages_are_echoed() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     assert_eq!(
         common::round_trip(&mut socket, Message::text("")),
         Message::text("")

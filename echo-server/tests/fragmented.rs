@@ -19,7 +19,7 @@ fn fragment(opcode: Data, payload: &[u8], is_final: bool) -> Message {
 #[test]
 fn fragments_become_one_message_with_a_ping_between() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     socket
         .send(fragment(Data::Text, b"Hello, ", false))
         .unwrap();
@@ -40,7 +40,7 @@ fn fragments_become_one_message_with_a_ping_between() {
 #[test]
 fn one_byte_fragments_of_binary_and_split_utf8() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     let bytes: Vec<u8> = (0..200).collect();
     socket
         .send(fragment(Data::Binary, &bytes[..1], false))

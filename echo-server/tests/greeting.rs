@@ -11,7 +11,7 @@ fn the_first_message_names_the_instance() {
     let id = common::instance_id(&server);
     assert_eq!(id.len(), 8, "{id}");
     for _ in 0..2 {
-        let mut socket = testkit::connect(&server.url("/"));
+        let mut socket = common::connect(&server.url("/"));
         let greeting = socket.read().expect("the greeting");
         assert_eq!(greeting, Message::text(format!("Request served by {id}")));
         let echo = common::round_trip(&mut socket, Message::text("Привет!"));
@@ -22,7 +22,7 @@ fn the_first_message_names_the_instance() {
 #[test]
 fn no_greeting_makes_a_pure_echo() {
     let server = common::start(&["--no-greeting"]);
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     // A greeting is queued at the upgrade, so it would arrive before this echo.
     let first = common::round_trip(&mut socket, Message::text("first"));
     assert_eq!(first, Message::text("first"));

@@ -36,7 +36,7 @@ fn two_hundred_clients_each_echo_five_hundred_messages() {
             std::thread::Builder::new()
                 .stack_size(256 * 1024)
                 .spawn(move || {
-                    let mut socket = testkit::connect(&url);
+                    let mut socket = common::connect(&url);
                     // All connected before anyone sends: the server really holds 200 at once.
                     connected.wait();
                     for index in 0..MESSAGES {

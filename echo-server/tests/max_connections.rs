@@ -12,8 +12,8 @@ use tungstenite::Message;
 fn past_the_limit_new_clients_get_503() {
     let server = common::start(&["--no-greeting", "--max-connections", "2"]);
     let url = server.url("/");
-    let mut first = testkit::connect(&url);
-    let mut second = testkit::connect(&url);
+    let mut first = common::connect(&url);
+    let mut second = common::connect(&url);
     for socket in [&mut first, &mut second] {
         assert_eq!(
             common::round_trip(socket, Message::text("in")),
@@ -21,7 +21,7 @@ fn past_the_limit_new_clients_get_503() {
         );
     }
 
-    match testkit::try_connect(&url) {
+    match common::try_connect(&url) {
         Err(tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), 503);
             assert!(
@@ -43,7 +43,7 @@ fn past_the_limit_new_clients_get_503() {
     drop(first);
     let deadline = Instant::now() + testkit::DEADLINE;
     let mut third = loop {
-        match testkit::try_connect(&url) {
+        match common::try_connect(&url) {
             Ok(socket) => break socket,
             Err(tungstenite::Error::Http(response)) if response.status() == 503 => {
                 assert!(Instant::now() < deadline, "the slot was never freed");

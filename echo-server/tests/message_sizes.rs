@@ -14,7 +14,7 @@ fn pattern(size: usize) -> Vec<u8> {
 #[test]
 fn every_length_form_round_trips() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     for size in [125, 126, 65535, 65536, 1024 * 1024, 16 * 1024 * 1024] {
         let bytes = pattern(size);
         let echo = common::round_trip(&mut socket, Message::binary(bytes.clone()));

@@ -18,7 +18,7 @@ fn expect_close(socket: &mut tungstenite::WebSocket<std::net::TcpStream>, code: 
 #[test]
 fn one_byte_over_the_default_limit_gets_1009() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     socket
         .send(Message::binary(vec![0u8; 16 * 1024 * 1024 + 1]))
         .expect("the server reads (and drops) the rest of the frame after refusing it");
@@ -35,7 +35,7 @@ fn one_byte_over_the_default_limit_gets_1009() {
 #[test]
 fn the_limit_counts_all_fragments() {
     let server = common::start(&["--no-greeting", "--max-message", "1000"]);
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     let exactly = "x".repeat(1000);
     let echo = common::round_trip(&mut socket, Message::text(exactly.as_str()));
     assert_eq!(echo, Message::text(exactly));

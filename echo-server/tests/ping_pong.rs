@@ -8,7 +8,7 @@ use tungstenite::Message;
 #[test]
 fn pings_get_pongs_with_the_same_payload() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     for payload in [b"are you there?".to_vec(), Vec::new(), vec![0xab; 125]] {
         let answer = common::round_trip(&mut socket, Message::Ping(payload.clone().into()));
         assert_eq!(answer, Message::Pong(payload.into()));
@@ -18,7 +18,7 @@ fn pings_get_pongs_with_the_same_payload() {
 #[test]
 fn an_unsolicited_pong_is_not_answered() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     socket
         .send(Message::Pong(b"heartbeat".to_vec().into()))
         .unwrap();

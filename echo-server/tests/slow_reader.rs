@@ -40,7 +40,7 @@ fn upgraded_client(server: &testkit::ServerProcess) -> (TcpStream, Vec<u8>) {
 }
 
 fn check_others_are_served(server: &testkit::ServerProcess) {
-    let mut other = testkit::connect(&server.url("/"));
+    let mut other = common::connect(&server.url("/"));
     assert_eq!(
         common::round_trip(&mut other, Message::text("still served")),
         Message::text("still served")

@@ -42,7 +42,7 @@ fn unfinished_requests_are_dropped_at_the_timeout() {
     let silent_thread = std::thread::spawn(move || time_until_dropped(silent, false));
 
     // Served while the slow clients hang on.
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     assert_eq!(
         common::round_trip(&mut socket, Message::text("not blocked")),
         Message::text("not blocked")

@@ -8,7 +8,7 @@ use tungstenite::Message;
 #[test]
 fn text_messages_come_back_unchanged() {
     let server = common::start_pure_echo();
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     for text in [
         "Hello, World",
         "Привет!",

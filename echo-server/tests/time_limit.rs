@@ -22,7 +22,7 @@ fn clients_get_1001_and_the_server_exits_0() {
             "1",
         ],
     );
-    let mut polite = testkit::connect(&server.url("/"));
+    let mut polite = common::connect(&server.url("/"));
     let polite_peer = polite.get_ref().local_addr().unwrap();
     assert_eq!(
         common::round_trip(&mut polite, Message::text("hi")),

@@ -9,7 +9,7 @@ use tungstenite::Message;
 #[test]
 fn every_frame_is_dissected_both_ways() {
     let server = common::start(&["--no-greeting", "--verbose"]);
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     let peer = socket.get_ref().local_addr().unwrap();
     assert_eq!(
         common::round_trip(&mut socket, Message::text("Hello")),
@@ -45,7 +45,7 @@ fn every_frame_is_dissected_both_ways() {
 #[test]
 fn without_verbose_frames_are_not_dissected() {
     let server = common::start(&["--no-greeting"]);
-    let mut socket = testkit::connect(&server.url("/"));
+    let mut socket = common::connect(&server.url("/"));
     common::round_trip(&mut socket, Message::text("Hello"));
     socket.close(None).unwrap();
     assert!(server.wait_for_line("closed 1005").is_some());

@@ -17,6 +17,10 @@ mod problems;
 mod servers;
 mod session;
 mod watch;
+// The tungstenite helpers the integration tests use too (see that file for why by path).
+#[path = "../../../frame/testkit/tungstenite_client.rs"]
+#[allow(dead_code)] // The soak needs only `try_connect_within`.
+mod tungstenite_client;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -27,7 +27,8 @@ pub type Socket = WebSocket<TcpStream>;
 
 /// Opens a WebSocket to `url` with `IO_TIMEOUT` on the connect and on every read and write.
 pub fn connect(url: &str) -> Result<Socket, String> {
-    testkit::try_connect_within(url, IO_TIMEOUT).map_err(|error| error.to_string())
+    crate::tungstenite_client::try_connect_within(url, IO_TIMEOUT)
+        .map_err(|error| error.to_string())
 }
 
 /// True for the error a read timeout gives (`WouldBlock` on Unix, `TimedOut` on Windows).

@@ -7,8 +7,13 @@
 use std::net::TcpStream;
 
 use testkit::ServerProcess;
+
+#[path = "../../../frame/testkit/tungstenite_client.rs"]
+mod tungstenite_client;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
+#[allow(unused_imports)] // Not every test file refuses a handshake.
+pub use tungstenite_client::{connect, try_connect};
 
 /// The binary under test.
 pub const PROGRAM: &str = env!("CARGO_BIN_EXE_com-server");
@@ -26,7 +31,7 @@ pub fn start(extra: &[&str]) -> ServerProcess {
 /// Connects with `query` (e.g. `?name=Bob`, or empty) and returns the client and the
 /// name the greeting gave it.
 pub fn join_with_query(server: &ServerProcess, query: &str) -> (Client, String) {
-    let mut client = testkit::connect(&server.url(&format!("/{query}")));
+    let mut client = connect(&server.url(&format!("/{query}")));
     let greeting = next_text(&mut client);
     let name = greeting
         .strip_prefix("Server: Hello! Welcome to Chat, ")

@@ -9,7 +9,12 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use testkit::ServerProcess;
+
+#[path = "../../../frame/testkit/tungstenite_client.rs"]
+mod tungstenite_client;
 use tungstenite::{Message, WebSocket};
+#[allow(unused_imports)] // Not every test file refuses a handshake.
+pub use tungstenite_client::{connect, try_connect};
 
 /// The binary under test, built by cargo for the integration tests.
 pub const PROGRAM: &str = env!("CARGO_BIN_EXE_echo-server");

@@ -8,9 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::raw_client::{RawClient, client_frame, close_frame, masked};
-use crate::{
-    ServerProcess, connect, connect_raw, exchange_raw, read_to_close, try_connect, upgrade_request,
-};
+use crate::{ServerProcess, connect_raw, exchange_raw, read_to_close, upgrade_request};
 
 /// Starts the server under test with extra flags (after `--addr 127.0.0.1:0` and a
 /// `--time-limit`, which the caller adds).
@@ -80,10 +78,13 @@ pub fn status_of(response: &[u8]) -> u16 {
 /// After every row: a well-behaved client still connects and gets its first message
 /// (both servers greet a new client).
 pub fn assert_serves_fresh_client(server: &ServerProcess) {
-    let mut socket = connect(&server.url("/"));
-    let first = socket.read().expect("a fresh client gets its greeting");
-    assert!(first.is_text(), "expected a text greeting, got {first:?}");
-    let _ = socket.close(None);
+    let mut client = RawClient::connect(server.addr(), "/");
+    assert!(
+        !client.expect_text().is_empty(),
+        "a fresh client gets a greeting"
+    );
+    client.send(&close_frame(1000));
+    assert_eq!(client.expect_close(), Some(1000));
 }
 
 fn refused_with(start: &Start, request: &[u8], status: u16) -> String {
@@ -241,13 +242,19 @@ pub fn connections_past_the_limit_get_503(start: &Start) {
     let deadline = Instant::now() + Duration::from_secs(10);
     // The server frees the slots as it notices the hang-ups; until then, 503 is right.
     loop {
-        let greeting = try_connect(&server.url("/")).and_then(|mut socket| socket.read());
-        match greeting {
-            Ok(message) if message.is_text() => break,
+        let mut stream = connect_raw(server.addr());
+        let mut head = [0u8; 12];
+        let status = stream
+            .write_all(upgrade_request("/").as_bytes())
+            .and_then(|()| stream.read_exact(&mut head))
+            .map_or(0, |()| status_of(&head));
+        match status {
+            101 => break,
             _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
-            other => panic!("the server did not recover within 10 s: {other:?}"),
+            other => panic!("the server did not recover within 10 s: status {other}"),
         }
     }
+    assert_serves_fresh_client(&server);
 }
 
 fn closes_with(start: &Start, bytes: &[u8], code: u16) {

@@ -1,6 +1,7 @@
 //! Helpers the integration tests share: start a real server binary on a free loopback port,
-//! wait for its log lines, and talk to it with an independent client (`tungstenite`) or with
-//! raw bytes. Every wait has a deadline and every process is killed when its handle drops.
+//! wait for its log lines, and talk to it with raw bytes or the hand-rolled `raw_client`.
+//! Every wait has a deadline and every process is killed when its handle drops. It uses std
+//! only; the tungstenite helpers live beside it in `tungstenite_client.rs`.
 
 #![forbid(unsafe_code)]
 
@@ -8,12 +9,10 @@ pub mod hostile;
 pub mod raw_client;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
-
-use tungstenite::WebSocket;
 
 /// How long any single wait in a test may take before the test fails instead of hanging.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -165,53 +164,6 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Opens a WebSocket with tungstenite (the independent client) with read and write
-/// timeouts, so a server that never answers fails the test instead of hanging it.
-pub fn connect(url: &str) -> WebSocket<TcpStream> {
-    try_connect(url).unwrap_or_else(|error| panic!("cannot connect to {url}: {error}"))
-}
-
-/// Like [`connect`], returning the handshake error (for tests that expect a refusal).
-pub fn try_connect(url: &str) -> Result<WebSocket<TcpStream>, tungstenite::Error> {
-    try_connect_within(url, DEADLINE)
-}
-
-/// Like [`try_connect`] with `timeout` for the TCP connect and for every later read and
-/// write, for tools (the soak) that need a shorter bound than the tests' `DEADLINE`.
-pub fn try_connect_within(
-    url: &str,
-    timeout: Duration,
-) -> Result<WebSocket<TcpStream>, tungstenite::Error> {
-    let address = url
-        .trim_start_matches("ws://")
-        .split('/')
-        .next()
-        .expect("url has a host");
-    let socket_address = address
-        .to_socket_addrs()
-        .map_err(tungstenite::Error::Io)?
-        .next()
-        .ok_or_else(|| tungstenite::Error::Io(std::io::ErrorKind::NotFound.into()))?;
-    // A blocking connect to a listener whose backlog is full waits for SYN retries
-    // (minutes); the timeout bounds it like every other wait here.
-    let stream =
-        TcpStream::connect_timeout(&socket_address, timeout).map_err(tungstenite::Error::Io)?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(tungstenite::Error::Io)?;
-    stream
-        .set_write_timeout(Some(timeout))
-        .map_err(tungstenite::Error::Io)?;
-    stream.set_nodelay(true).map_err(tungstenite::Error::Io)?;
-    match tungstenite::client(url, stream) {
-        Ok((socket, _response)) => Ok(socket),
-        Err(tungstenite::HandshakeError::Failure(error)) => Err(error),
-        Err(tungstenite::HandshakeError::Interrupted(_)) => Err(tungstenite::Error::Io(
-            std::io::ErrorKind::WouldBlock.into(),
-        )),
     }
 }
 
