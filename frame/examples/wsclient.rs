@@ -10,6 +10,7 @@
 use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use frame::cli::{self, Flag};
 use frame::handshake::{client_request, verify_accept};
@@ -28,23 +29,40 @@ const FLAGS: &[Flag] = &[
         "1000",
         "close code sent when stdin ends",
     ),
+    Flag::value(
+        "linger",
+        "SECS",
+        "0",
+        "after stdin ends, keep printing what arrives for SECS before closing",
+    ),
     Flag::switch("verbose", "dissect every frame in both directions"),
 ];
+
+/// What the command line asks for after the URL.
+struct Options {
+    close_code: CloseCode,
+    linger: Duration,
+    verbose: bool,
+}
 
 /// A connection shared by the stdin thread (sending) and the main thread (receiving).
 type Shared = Arc<Mutex<(Connection, TcpStream)>>;
 
 fn main() {
     let args = cli::parse_with_operand_or_exit("wsclient", ABOUT, FLAGS, "ws://HOST:PORT/PATH");
-    let close_code = CloseCode::from(args.value_or_exit::<u16>("close-code"));
+    let options = Options {
+        close_code: CloseCode::from(args.value_or_exit::<u16>("close-code")),
+        linger: Duration::from_secs_f64(args.value_or_exit::<f64>("linger").max(0.0)),
+        verbose: args.switch("verbose"),
+    };
     let url = args.operand().expect("the operand is required");
-    if let Err(problem) = run(url, close_code, args.switch("verbose")) {
+    if let Err(problem) = run(url, &options) {
         eprintln!("wsclient: {problem}");
         std::process::exit(1);
     }
 }
 
-fn run(url: &str, close_code: CloseCode, verbose: bool) -> Result<(), String> {
+fn run(url: &str, options: &Options) -> Result<(), String> {
     let (host, path) = split_url(url)?;
     let mut stream = TcpStream::connect(host)
         .map_err(|e| format!("cannot connect to {host}: {}", cli::describe_io_error(&e)))?;
@@ -57,7 +75,7 @@ fn run(url: &str, close_code: CloseCode, verbose: bool) -> Result<(), String> {
     log(format_args!("connected to {url}"));
 
     let mut connection = Connection::new(Role::Client, Limits::default());
-    if verbose {
+    if options.verbose {
         connection.record_dissections();
     }
     let writer = stream.try_clone().map_err(|e| e.to_string())?;
@@ -66,7 +84,7 @@ fn run(url: &str, close_code: CloseCode, verbose: bool) -> Result<(), String> {
     if handle_bytes(&shared, &leftover)? {
         return Ok(());
     }
-    send_stdin_lines(shared.clone(), close_code);
+    send_stdin_lines(shared.clone(), options.close_code, options.linger);
 
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
@@ -178,8 +196,9 @@ fn flush(connection: &mut Connection, writer: &mut TcpStream) {
 }
 
 /// One thread reads stdin, because a blocking read of the socket in the main thread
-/// cannot also wait for the keyboard.
-fn send_stdin_lines(shared: Shared, close_code: CloseCode) {
+/// cannot also wait for the keyboard. When stdin ends it waits `linger` (so that replies to
+/// the last lines are printed before our close frame) and closes.
+fn send_stdin_lines(shared: Shared, close_code: CloseCode, linger: Duration) {
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };
@@ -189,6 +208,7 @@ fn send_stdin_lines(shared: Shared, close_code: CloseCode) {
             print_dissections(connection);
             flush(connection, writer);
         }
+        std::thread::sleep(linger);
         if let Ok(mut guard) = shared.lock() {
             let (connection, writer) = &mut *guard;
             connection.close(close_code, "");
