@@ -69,7 +69,7 @@ fi
 # Each server binds port 0 (the OS picks a free port) and says which one it got.
 start_server() {
   local name=$1 log="$screenshots/$1.log" pid line
-  "$binaries/$name" --addr 127.0.0.1:0 --time-limit 300 >"$log" 2>&1 &
+  "$binaries/$name" --addr 127.0.0.1:0 --time-limit 300 "${@:2}" >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
   line="$(wait_for_line "$log" '^Listening on ws://' "$pid" 100)" ||
@@ -77,7 +77,9 @@ start_server() {
   port="$(sed -E 's|^Listening on ws://.*:([0-9]+)/.*$|\1|' <<<"$line")"
   echo "$name: $line (log: $log)"
 }
-start_server echo-server
+# --verbose: the echo-server's log then dissects every frame the browser sent, a real
+# capture that docs/03-frames.md quotes.
+start_server echo-server --verbose
 echo_port=$port
 start_server com-server
 com_port=$port
