@@ -4,7 +4,9 @@
 //!
 //! Read it in this order: [`handshake`] (and [`http`] under it), [`codec`] and [`mask`]
 //! (one frame), [`message`] and [`utf8`] (frames into messages), [`close`], and last
-//! [`connection`], which ties them together.
+//! [`connection`], which ties them together. [`dissect`] takes a frame apart for
+//! `--verbose`. Outside the protocol, [`cli`], [`log`] and [`server_settings`] hold the
+//! conventions every server of the suite shares, so that no server copies another.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
