@@ -7,11 +7,11 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use frame::log::log;
 use frame::{CloseCode, Opcode, encode_frame};
 
 use crate::names;
 use crate::outbox::{Outbox, PushError};
-use frame::log::log;
 
 /// A member's number, unique for the life of the server (names can change).
 pub type MemberId = u64;

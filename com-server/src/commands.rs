@@ -5,12 +5,13 @@
 
 use std::net::SocketAddr;
 
+use frame::log::{log, quoted};
+
 use crate::chat::{MemberId, Rename, Room};
 use crate::clock::UtcDateTime;
 use crate::names;
 use crate::server::{StopReason, Stopper};
 use crate::settings::Settings;
-use frame::log::{log, quoted};
 
 /// What a message asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,12 +7,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use frame::handshake::upgrade_required_response;
+use frame::log::log;
 use frame::{
     HandshakeError, RequestHead, UpgradeRequest, negotiate, reject_response, wants_upgrade,
 };
 
 use crate::tcp::{close_gracefully, is_timeout};
-use frame::log::log;
 
 /// A request that may become a WebSocket.
 #[derive(Debug)]

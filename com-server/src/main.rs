@@ -19,9 +19,9 @@ mod tcp;
 use std::process::ExitCode;
 
 use frame::cli::describe_io_error;
+use frame::log::log;
 
 use crate::settings::Settings;
-use frame::log::log;
 
 fn main() -> ExitCode {
     let settings = Settings::from_command_line();

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use frame::cli::describe_io_error;
+use frame::log::log;
 use frame::{CloseCode, HandshakeError};
 
 use crate::chat::Room;
@@ -16,7 +17,6 @@ use crate::handshake;
 use crate::session;
 use crate::settings::Settings;
 use crate::tcp::{CLOSE_WAIT, THREAD_STACK_SIZE};
-use frame::log::log;
 
 /// Clients turned away with a 503 on a short-lived thread each, which waits for their
 /// request. A flood beyond this is answered from the accept thread without waiting.

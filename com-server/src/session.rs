@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use frame::cli::describe_io_error;
+use frame::log::{log, quoted};
 use frame::{CloseCode, CloseFrame, Connection, Event, Limits, ProtocolError, Role, State};
 
 use crate::chat::MemberId;
@@ -18,7 +19,6 @@ use crate::keepalive::{Action, Keepalive};
 use crate::outbox::{self, Outbox, PushError};
 use crate::server::Shared;
 use crate::tcp::{CLOSE_WAIT, close_gracefully, is_timeout};
-use frame::log::{log, quoted};
 
 /// How much one `read` may bring in. Larger messages simply take several reads.
 const READ_BUFFER_BYTES: usize = 16 * 1024;

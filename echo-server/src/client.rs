@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use frame::cli::describe_io_error;
 use frame::http::MAX_HEAD_BYTES;
+use frame::log::{log, quoted};
 use frame::{
     CloseCode, Connection, Event, HandshakeError, Limits, RequestHead, Role, State, negotiate,
     reject_response, wants_upgrade,
@@ -16,7 +17,6 @@ use frame::{
 use crate::http_pages;
 use crate::nonblocking::{Received, read_available, write_available};
 use crate::settings::Settings;
-use frame::log::{log, quoted};
 
 /// How long a closing connection may go without progress: after our close frame, the
 /// client's must arrive within this (RFC 6455 section 7.1.1 leaves the wait to the server;

@@ -13,10 +13,10 @@ mod server;
 mod settings;
 
 use frame::cli::{self, describe_io_error};
+use frame::log::log;
 
 use crate::server::Server;
 use crate::settings::{ABOUT, FLAGS, Settings};
-use frame::log::log;
 
 fn main() {
     let args = cli::parse_or_exit("echo-server", ABOUT, FLAGS);

@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 
 use frame::HandshakeError;
 use frame::cli::describe_io_error;
+use frame::log::log;
 
 use crate::client::{Activity, CLOSE_TIMEOUT, Client, LINGER_TIMEOUT};
 use crate::idle::IdleBackoff;
 use crate::nonblocking::{interrupted, would_block};
 use crate::settings::Settings;
-use frame::log::log;
 
 /// The one read buffer every client shares: a client's bytes are copied out of it into
 /// its `frame::Connection` (which keeps only what it cannot use yet), so an idle client
