@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use frame::handshake::upgrade_required_response;
 use frame::log::log;
 use frame::{
-    HandshakeError, RequestHead, UpgradeRequest, negotiate, reject_response, wants_upgrade,
+    HandshakeError, HeadReader, RequestHead, UpgradeRequest, negotiate, reject_response,
+    wants_upgrade,
 };
 
 use crate::tcp::{close_gracefully, is_timeout};
@@ -55,12 +56,9 @@ pub fn read_request_head(
 ) -> Result<(RequestHead, Vec<u8>), HeadError> {
     // `checked_add`: a --handshake-timeout of centuries means "no limit", not a panic.
     let deadline = Instant::now().checked_add(timeout);
-    let mut received = Vec::new();
+    let mut request = HeadReader::new();
     let mut chunk = [0u8; 2048];
     loop {
-        if let Some((head, used)) = RequestHead::parse(&received).map_err(HeadError::Invalid)? {
-            return Ok((head, received.split_off(used)));
-        }
         let left = match deadline {
             Some(deadline) => deadline.saturating_duration_since(Instant::now()),
             None => timeout,
@@ -71,7 +69,11 @@ pub fn read_request_head(
         stream.set_read_timeout(Some(left)).map_err(HeadError::Io)?;
         match stream.read(&mut chunk) {
             Ok(0) => return Err(HeadError::Closed),
-            Ok(count) => received.extend_from_slice(&chunk[..count]),
+            Ok(count) => {
+                if let Some(complete) = request.push(&chunk[..count]).map_err(HeadError::Invalid)? {
+                    return Ok(complete);
+                }
+            }
             Err(error) if is_timeout(&error) => return Err(HeadError::TimedOut(timeout)),
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(HeadError::Io(error)),

@@ -7,11 +7,10 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use frame::cli::describe_io_error;
-use frame::http::MAX_HEAD_BYTES;
 use frame::log::{log, quoted};
 use frame::{
-    CloseCode, Connection, Event, HandshakeError, Limits, RequestHead, Role, State, negotiate,
-    reject_response, wants_upgrade,
+    CloseCode, Connection, Event, HandshakeError, HeadReader, Limits, RequestHead, Role, State,
+    negotiate, reject_response, wants_upgrade,
 };
 
 use crate::http_pages;
@@ -78,7 +77,7 @@ impl Client {
             stream,
             peer,
             phase: Phase::Handshaking(Handshake {
-                request: Vec::new(),
+                request: HeadReader::new(),
                 deadline,
             }),
         }
@@ -187,7 +186,7 @@ fn refuse(peer: SocketAddr, error: &HandshakeError, deadline: Instant) -> Step {
 /// The request head, read in pieces. It lives only until the upgrade.
 #[derive(Debug)]
 struct Handshake {
-    request: Vec<u8>,
+    request: HeadReader,
     deadline: Instant,
 }
 
@@ -222,29 +221,17 @@ impl Handshake {
                 return dropped(peer, &describe_io_error(&error));
             }
         };
-        // Parse only once the blank line may have arrived (or the cap is passed), so a
-        // client sending one byte at a time costs one search of the new bytes per read,
-        // not a parse of the whole head.
-        let search_from = self.request.len().saturating_sub(3);
-        self.request.extend_from_slice(&buffer[..count]);
-        let head_may_be_complete = self.request[search_from..]
-            .windows(4)
-            .any(|window| window == b"\r\n\r\n");
-        if !head_may_be_complete && self.request.len() <= MAX_HEAD_BYTES {
-            return Step::Busy;
-        }
-        match RequestHead::parse(&self.request) {
+        match self.request.push(&buffer[..count]) {
             Ok(None) => Step::Busy,
-            Ok(Some((head, used))) => self.respond(head, used, peer, settings, now),
+            Ok(Some((head, after_head))) => Self::respond(head, &after_head, peer, settings, now),
             Err(error) => refuse(peer, &error, now + settings.server.handshake_timeout),
         }
     }
 
     /// A complete request: upgrade it, answer it as a plain HTTP request, or refuse it.
     fn respond(
-        &self,
         head: RequestHead,
-        used: usize,
+        after_head: &[u8],
         peer: SocketAddr,
         settings: &Settings,
         now: Instant,
@@ -280,7 +267,7 @@ impl Handshake {
                 }
                 // A client may send its first frames right behind the request, without
                 // waiting for our 101: they are already in the buffer.
-                connection.receive(&self.request[used..]);
+                connection.receive(after_head);
                 Step::Next(Phase::Open(Box::new(Session {
                     connection,
                     handshake_response,

@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 use frame::{
-    Connection, Event, FrameHeader, Limits, Message, MessageAssembler, Opcode, RequestHead, Role,
-    State,
+    Connection, Event, FrameHeader, HeadReader, Limits, Message, MessageAssembler, Opcode,
+    RequestHead, Role, State,
 };
 
 /// The first byte picks how to cut the rest into pieces; the rest is the byte stream a
@@ -49,6 +49,20 @@ pub fn decode(data: &[u8]) {
 /// Any bytes as a request head, and the head (if one parses) through the whole server side
 /// of the handshake.
 pub fn handshake(data: &[u8]) {
+    // Read in pieces, a head must come out exactly as parsed whole.
+    let mut reader = HeadReader::new();
+    let in_pieces = data
+        .chunks(7)
+        .map(|piece| reader.push(piece))
+        .find(|answer| !matches!(answer, Ok(None)));
+    if let (Some(Ok(Some((head, after_head)))), Ok(Some((whole, used)))) =
+        (in_pieces, RequestHead::parse(data))
+    {
+        assert_eq!(head, whole);
+        // The reader stops at the piece that ended the head: what it kept after the head
+        // is the start of what followed it.
+        assert_eq!(after_head[..], data[used..used + after_head.len()]);
+    }
     if let Ok(Some((head, used))) = RequestHead::parse(data) {
         assert!(used <= data.len());
         let _ = head.path();

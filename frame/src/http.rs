@@ -156,6 +156,46 @@ impl RequestHead {
     }
 }
 
+/// Collects a request head that arrives in pieces, as it does from a slow client (or an
+/// attacker sending a byte at a time). It remembers how far it has looked for the blank
+/// line, so each piece costs a search of the new bytes only, not of everything so far.
+#[derive(Debug, Default)]
+pub struct HeadReader {
+    received: Vec<u8>,
+    searched: usize,
+}
+
+impl HeadReader {
+    /// An empty reader for a new connection.
+    pub fn new() -> HeadReader {
+        HeadReader::default()
+    }
+
+    /// Adds the next bytes read. Returns `Ok(None)` while the head is incomplete, then the
+    /// head and the bytes that followed it (a client may send its first frames right behind
+    /// its request). Fails like [`RequestHead::parse`]: 431 past `MAX_HEAD_BYTES`, 400 for
+    /// anything that is not HTTP.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Option<(RequestHead, Vec<u8>)>, HandshakeError> {
+        // The blank line may straddle two pieces: look again at the last three old bytes.
+        let search_from = self.searched.saturating_sub(3);
+        self.received.extend_from_slice(bytes);
+        self.searched = self.received.len();
+        if find_head_end(&self.received[search_from..]).is_none() {
+            return if self.received.len() > MAX_HEAD_BYTES {
+                Err(HandshakeError::HeadTooLarge {
+                    limit: MAX_HEAD_BYTES,
+                })
+            } else {
+                Ok(None)
+            };
+        }
+        Ok(RequestHead::parse(&self.received)?.map(|(head, used)| {
+            let after_head = self.received.split_off(used);
+            (head, after_head)
+        }))
+    }
+}
+
 /// Where the head ends: the index just past the first `\r\n\r\n`.
 fn find_head_end(buffer: &[u8]) -> Option<usize> {
     buffer
@@ -277,6 +317,27 @@ Host: 127.0.0.1:7773\r\nConnection: keep-alive, Upgrade\r\nupgrade: websocket\r\
                 "cut {cut}"
             );
         }
+    }
+
+    #[test]
+    fn a_head_read_a_byte_at_a_time_keeps_what_follows() {
+        let mut reader = HeadReader::new();
+        let end = FIREFOX.len() - 4;
+        for byte in &FIREFOX[..end - 1] {
+            assert_eq!(reader.push(&[*byte]).unwrap(), None);
+        }
+        let (head, after_head) = reader.push(&FIREFOX[end - 1..]).unwrap().unwrap();
+        assert_eq!(head.path(), "/chat");
+        assert_eq!(after_head, b"rest");
+    }
+
+    #[test]
+    fn a_reader_without_a_blank_line_stops_at_the_cap() {
+        let mut reader = HeadReader::new();
+        let error = (0..MAX_HEAD_BYTES)
+            .find_map(|_| reader.push(b"a").err())
+            .or_else(|| reader.push(b"a").err());
+        assert_eq!(error.map(|e| e.status()), Some(431));
     }
 
     #[test]

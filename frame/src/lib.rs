@@ -35,7 +35,7 @@ pub use handshake::{
     UpgradeRequest, accept_key, accept_response, check_origin, negotiate, reject_response,
     validate_upgrade, wants_upgrade,
 };
-pub use http::RequestHead;
+pub use http::{HeadReader, RequestHead};
 pub use mask::apply_mask;
 pub use message::{Message, MessageAssembler};
 pub use opcode::Opcode;
