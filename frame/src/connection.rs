@@ -5,7 +5,7 @@
 
 use crate::close::{CloseCode, CloseFrame, close_payload, parse_close_payload};
 use crate::codec::{FrameHeader, encode_fragment};
-use crate::dissect::{Direction, Dissection};
+use crate::dissect::{Direction, Dissection, SHOWN_PAYLOAD_BYTES};
 use crate::error::ProtocolError;
 use crate::mask::{apply_mask, random_masking_key};
 use crate::message::{Message, MessageAssembler};
@@ -187,14 +187,16 @@ impl Connection {
             let available = (self.input.len() - self.input_start) as u64;
             let take = remaining.min(available) as usize;
             let piece = &mut self.input[self.input_start..self.input_start + take];
-            if let Some(dissection) = frame.dissection.as_mut() {
-                let on_wire = piece.to_vec();
-                if let Some(key) = frame.header.masking_key {
-                    apply_mask(piece, key, frame.received as usize);
-                }
-                dissection.record_payload(&on_wire, piece);
-            } else if let Some(key) = frame.header.masking_key {
+            // `--verbose` shows the first bytes as they were on the wire: keep just those.
+            let shown_on_wire = frame
+                .dissection
+                .as_ref()
+                .map(|_| piece[..piece.len().min(SHOWN_PAYLOAD_BYTES)].to_vec());
+            if let Some(key) = frame.header.masking_key {
                 apply_mask(piece, key, frame.received as usize);
+            }
+            if let (Some(dissection), Some(on_wire)) = (frame.dissection.as_mut(), shown_on_wire) {
+                dissection.record_payload(&on_wire, piece);
             }
             if frame.header.opcode.is_control() {
                 self.control_payload.extend_from_slice(piece);
