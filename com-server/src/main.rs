@@ -21,10 +21,11 @@ use std::process::ExitCode;
 use frame::cli::describe_io_error;
 use frame::log::log;
 
-use crate::settings::Settings;
+use crate::settings::{ABOUT, FLAGS, Settings};
 
 fn main() -> ExitCode {
-    let settings = Settings::from_command_line();
+    let args = frame::cli::parse_or_exit("com-server", ABOUT, FLAGS);
+    let settings = Settings::from_args(&args);
     let listener = frame::cli::bind_or_exit(settings.server.addr);
     for line in settings.describe() {
         log(line);

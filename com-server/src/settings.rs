@@ -5,12 +5,14 @@
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
-use frame::cli::{self, Flag};
+use frame::cli::{Args, Flag};
 use frame::server_settings::{self, ServerSettings};
 
-const ABOUT: &str = "commands and chat over WebSocket (step 3 of the tutorial)";
+/// The one-line description `--help` starts with.
+pub const ABOUT: &str = "commands and chat over WebSocket (step 3 of the tutorial)";
 
-const FLAGS: &[Flag] = &[
+/// Every flag, with its default as `--help` shows it.
+pub const FLAGS: &[Flag] = &[
     server_settings::addr_flag("127.0.0.1:7773"),
     Flag::value("country", "NAME", "Russia", "the answer to `country`"),
     Flag::value("city", "NAME", "Moscow", "the answer to `city`"),
@@ -55,11 +57,10 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the process's command line; prints help or a mistake and exits if needed.
-    pub fn from_command_line() -> Settings {
-        let args = cli::parse_or_exit("com-server", ABOUT, FLAGS);
+    /// Reads the parsed flags, exiting with code 2 on a bad value.
+    pub fn from_args(args: &Args) -> Settings {
         Settings {
-            server: ServerSettings::from_args(&args),
+            server: ServerSettings::from_args(args),
             country: args.value_or_exit("country"),
             city: args.value_or_exit("city"),
             allow_break: args.switch("allow-break"),
