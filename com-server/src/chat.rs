@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use frame::log::log;
+use cli::log::log;
 use frame::{CloseCode, Opcode, encode_frame};
 
 use crate::names;

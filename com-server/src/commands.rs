@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use frame::log::{log, quoted};
+use cli::log::{log, quoted};
 
 use crate::chat::{MemberId, Rename, Room};
 use crate::clock::UtcDateTime;

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use frame::handshake::upgrade_required_response;
-use frame::log::log;
+use cli::log::log;
 use frame::{
     HandshakeError, HeadReader, RequestHead, UpgradeRequest, negotiate, reject_response,
     wants_upgrade,
@@ -109,7 +109,7 @@ pub fn accept(
         Err(HeadError::Io(error)) => {
             return Err(Refusal {
                 response: None,
-                log_line: format!("dropped: {}", frame::cli::describe_io_error(&error)),
+                log_line: format!("dropped: {}", cli::describe_io_error(&error)),
             });
         }
     };
@@ -120,7 +120,7 @@ pub fn accept(
             log_line: format!(
                 "refused 426: a plain HTTP {} {} without Upgrade: websocket",
                 head.method,
-                frame::log::quoted(&head.target)
+                cli::log::quoted(&head.target)
             ),
         });
     }

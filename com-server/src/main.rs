@@ -18,15 +18,15 @@ mod tcp;
 
 use std::process::ExitCode;
 
-use frame::cli::describe_io_error;
-use frame::log::log;
+use cli::describe_io_error;
+use cli::log::log;
 
 use crate::settings::{ABOUT, FLAGS, Settings};
 
 fn main() -> ExitCode {
-    let args = frame::cli::parse_or_exit("com-server", ABOUT, FLAGS);
+    let args = cli::parse_or_exit("com-server", ABOUT, FLAGS);
     let settings = Settings::from_args(&args);
-    let listener = frame::cli::bind_or_exit(settings.server.addr);
+    let listener = cli::bind_or_exit(settings.server.addr);
     for line in settings.describe() {
         log(line);
     }

@@ -8,8 +8,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use frame::cli::describe_io_error;
-use frame::log::log;
+use cli::describe_io_error;
+use cli::log::log;
 use frame::{CloseCode, HandshakeError};
 
 use crate::chat::Room;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use frame::cli::describe_io_error;
-use frame::log::{log, quoted};
+use cli::describe_io_error;
+use cli::log::{log, quoted};
 use frame::{CloseCode, CloseFrame, Connection, Event, Limits, ProtocolError, Role, State};
 
 use crate::chat::MemberId;

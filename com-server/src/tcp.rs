@@ -37,7 +37,7 @@ pub fn describe_write_error(error: &io::Error, stream: &TcpStream) -> String {
             "the client read nothing for {} s",
             timeout.as_secs_f64().round()
         ),
-        _ => frame::cli::describe_io_error(error),
+        _ => cli::describe_io_error(error),
     }
 }
 

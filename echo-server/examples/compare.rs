@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use frame::cli::{self, Flag};
+use cli::Flag;
 use testkit::ServerProcess;
 
 const FLAGS: &[Flag] = &[

@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use frame::CloseCode;
-use frame::cli::{self, Flag};
+use cli::Flag;
 use tungstenite::{Error, Message};
 
 const FLAGS: &[Flag] = &[

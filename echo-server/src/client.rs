@@ -6,8 +6,8 @@
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use frame::cli::describe_io_error;
-use frame::log::{log, quoted};
+use cli::describe_io_error;
+use cli::log::{log, quoted};
 use frame::{
     CloseCode, Connection, Event, HandshakeError, HeadReader, Limits, RequestHead, Role, State,
     negotiate, reject_response, wants_upgrade,

@@ -12,8 +12,8 @@ mod nonblocking;
 mod server;
 mod settings;
 
-use frame::cli::{self, describe_io_error};
-use frame::log::log;
+use cli::describe_io_error;
+use cli::log::log;
 
 use crate::server::Server;
 use crate::settings::{ABOUT, FLAGS, Settings};

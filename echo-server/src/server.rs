@@ -22,8 +22,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use frame::HandshakeError;
-use frame::cli::describe_io_error;
-use frame::log::log;
+use cli::describe_io_error;
+use cli::log::log;
 
 use crate::client::{Activity, CLOSE_TIMEOUT, Client, LINGER_TIMEOUT};
 use crate::idle::IdleBackoff;

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 
-use frame::cli::{Args, Flag};
-use frame::server_settings::{self, ServerSettings};
+use cli::{Args, Flag};
+use cli::server_settings::{self, ServerSettings};
 
 use crate::instance::InstanceId;
 
@@ -100,7 +100,7 @@ mod tests {
     use std::time::Duration;
 
     fn settings(words: &[&str]) -> Settings {
-        let args = frame::cli::parse(
+        let args = cli::parse(
             "echo-server",
             ABOUT,
             FLAGS,

@@ -1,5 +1,5 @@
 //! `--help` lists every flag with its default and exits 0 (the convention all three
-//! servers share, from `frame::cli`).
+//! servers share, from the `cli` crate).
 
 mod common;
 

@@ -12,11 +12,11 @@ use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use frame::cli::{self, Flag};
+use cli::Flag;
 use frame::handshake::{client_request, verify_accept};
 use frame::http::MAX_HEAD_BYTES;
 // `log` rather than `println!`: piping the output into `head` must not panic.
-use frame::log::log;
+use cli::log::log;
 use frame::mask::random_u64;
 use frame::{CloseCode, Connection, Event, Limits, Role, State};
 

@@ -5,13 +5,12 @@
 //! Read it in this order: [`handshake`] (and [`http`] under it), [`codec`] and [`mask`]
 //! (one frame), [`message`] and [`utf8`] (frames into messages), [`close`], and last
 //! [`connection`], which ties them together. [`dissect`] takes a frame apart for
-//! `--verbose`. Outside the protocol, [`cli`], [`log`] and [`server_settings`] hold the
-//! conventions every server of the suite shares, so that no server copies another.
+//! `--verbose`. Flags, log lines and start-up errors are not the protocol: they live in the
+//! `cli` crate beside this one.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod cli;
 pub mod close;
 pub mod codec;
 pub mod connection;
@@ -19,11 +18,9 @@ pub mod dissect;
 pub mod error;
 pub mod handshake;
 pub mod http;
-pub mod log;
 pub mod mask;
 pub mod message;
 pub mod opcode;
-pub mod server_settings;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame, close_payload, parse_close_payload};

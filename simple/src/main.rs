@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use frame::cli::{self, Flag};
+use cli::Flag;
 
 const ABOUT: &str =
     "step 1 of the tutorial: a TCP server that answers every client with Hello, Client!";

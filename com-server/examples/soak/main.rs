@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use frame::cli::{self, Args, Flag};
+use cli::{Args, Flag};
 
 use crate::chat_audit::Audit;
 use crate::chat_clients::{ChatClient, ChatShared};

@@ -334,6 +334,6 @@ fn describe(what: &str, error: &std::io::Error) -> String {
         ErrorKind::WouldBlock | ErrorKind::TimedOut => {
             format!("{what} timed out after {} s", IO_TIMEOUT.as_secs())
         }
-        _ => format!("{what} failed: {}", frame::cli::describe_io_error(error)),
+        _ => format!("{what} failed: {}", cli::describe_io_error(error)),
     }
 }

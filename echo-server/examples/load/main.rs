@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use client::{Client, Target};
 use frame::Opcode;
-use frame::cli::{self, Args, Flag};
+use cli::{Args, Flag};
 
 const FLAGS: &[Flag] = &[
     Flag::value(

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
-use crate::cli::{Args, Flag};
+use crate::flags::{Args, Flag};
 
 /// `--addr`, with the server's own default port.
 pub const fn addr_flag(default: &'static str) -> Flag {
@@ -132,7 +132,7 @@ mod tests {
     ];
 
     fn settings(words: &[&str]) -> ServerSettings {
-        let args = crate::cli::parse("test", "a test", FLAGS, words.iter().map(|w| w.to_string()))
+        let args = crate::flags::parse("test", "a test", FLAGS, words.iter().map(|w| w.to_string()))
             .expect("valid flags");
         ServerSettings::from_args(&args)
     }
