@@ -132,8 +132,9 @@ mod tests {
     ];
 
     fn settings(words: &[&str]) -> ServerSettings {
-        let args = crate::flags::parse("test", "a test", FLAGS, words.iter().map(|w| w.to_string()))
-            .expect("valid flags");
+        let args =
+            crate::flags::parse("test", "a test", FLAGS, words.iter().map(|w| w.to_string()))
+                .expect("valid flags");
         ServerSettings::from_args(&args)
     }
 

@@ -1,14 +1,15 @@
 //! The chat room: who is online under which name, and every line the room sends. All of it
-//! happens under one lock, and a line is encoded once and pushed into each outbox while
-//! the lock is held, so every client sees the room's lines in one and the same order:
-//! a sender's messages in the order sent, and a newcomer's greeting before any notice.
+//! happens under one lock, and a line is encoded once (`frame::EncodedMessage`) and queued
+//! on each member's connection while the lock is held, so every client sees the room's
+//! lines in one and the same order: a sender's messages in the order sent, and a
+//! newcomer's greeting before any notice.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use cli::log::log;
-use frame::{CloseCode, Opcode, encode_frame};
+use frame::{CloseCode, EncodedMessage};
 
 use crate::names;
 use crate::outbox::{Outbox, PushError};
@@ -44,13 +45,6 @@ pub fn rename_confirmation(new: &str) -> String {
 /// `<name>: <text>`: a chat line, as the habr article relays it.
 pub fn chat_line(name: &str, text: &str) -> String {
     format!("{name}: {text}")
-}
-
-/// One text frame, encoded once however many clients it goes to.
-pub fn text_frame(text: &str) -> Arc<[u8]> {
-    let mut bytes = Vec::with_capacity(text.len() + 10);
-    encode_frame(Opcode::Text, text.as_bytes(), None, &mut bytes);
-    bytes.into()
 }
 
 /// The result of `/name`.
@@ -138,8 +132,11 @@ impl Room {
         let id = members.last_id;
         // The greeting is queued before the newcomer is on the list, under the lock that
         // every notice needs: no other line can reach this client before it.
-        let _ = outbox.push(text_frame(&greeting(&name)));
-        members.deliver(text_frame(&joined_notice(&name)), Recipients::Everyone);
+        let _ = outbox.send(&EncodedMessage::text(&greeting(&name)));
+        members.deliver(
+            EncodedMessage::text(&joined_notice(&name)),
+            Recipients::Everyone,
+        );
         members.list.push(Member {
             id,
             peer,
@@ -155,7 +152,10 @@ impl Room {
         let mut members = self.lock();
         match members.remove(id) {
             Some(member) => {
-                members.deliver(text_frame(&left_notice(&member.name)), Recipients::Everyone);
+                members.deliver(
+                    EncodedMessage::text(&left_notice(&member.name)),
+                    Recipients::Everyone,
+                );
                 true
             }
             None => false,
@@ -167,7 +167,7 @@ impl Room {
         let mut members = self.lock();
         if let Some(index) = members.position(id) {
             let line = chat_line(&members.list[index].name, text);
-            members.deliver(text_frame(&line), Recipients::Everyone);
+            members.deliver(EncodedMessage::text(&line), Recipients::Everyone);
         }
     }
 
@@ -175,7 +175,8 @@ impl Room {
     /// it in order with the room's lines: `users` never lists someone whose join notice
     /// has not arrived yet.
     pub fn tell(&self, id: MemberId, text: &str) {
-        self.lock().deliver(text_frame(text), Recipients::Only(id));
+        self.lock()
+            .deliver(EncodedMessage::text(text), Recipients::Only(id));
     }
 
     /// The names online, in the order they joined.
@@ -199,9 +200,12 @@ impl Room {
         if old == new {
             return Rename::Unchanged(new);
         }
-        members.deliver(text_frame(&rename_confirmation(&new)), Recipients::Only(id));
         members.deliver(
-            text_frame(&renamed_notice(&old, &new)),
+            EncodedMessage::text(&rename_confirmation(&new)),
+            Recipients::Only(id),
+        );
+        members.deliver(
+            EncodedMessage::text(&renamed_notice(&old, &new)),
             Recipients::EveryoneBut(id),
         );
         Rename::Renamed { old, new }
@@ -212,7 +216,10 @@ impl Room {
     pub fn evict(&self, id: MemberId, outbox: &Outbox) {
         let mut members = self.lock();
         match members.evict(id) {
-            Some(name) => members.deliver(text_frame(&left_notice(&name)), Recipients::Everyone),
+            Some(name) => members.deliver(
+                EncodedMessage::text(&left_notice(&name)),
+                Recipients::Everyone,
+            ),
             None => {
                 outbox.evict();
             }
@@ -260,19 +267,22 @@ impl Members {
     /// Pushes `line` into each recipient's outbox. A recipient whose outbox is full is
     /// evicted (close 1008), and its departure is itself a line for everyone, which may
     /// evict another: hence the work list instead of recursion.
-    fn deliver(&mut self, line: Arc<[u8]>, recipients: Recipients) {
+    fn deliver(&mut self, line: EncodedMessage, recipients: Recipients) {
         let mut pending = VecDeque::from([(line, recipients)]);
         while let Some((line, recipients)) = pending.pop_front() {
             let full: Vec<MemberId> = self
                 .list
                 .iter()
                 .filter(|member| recipients.include(member.id))
-                .filter(|member| member.outbox.push(line.clone()) == Err(PushError::Full))
+                .filter(|member| member.outbox.send(&line) == Err(PushError::Full))
                 .map(|member| member.id)
                 .collect();
             for id in full {
                 if let Some(name) = self.evict(id) {
-                    pending.push_back((text_frame(&left_notice(&name)), Recipients::Everyone));
+                    pending.push_back((
+                        EncodedMessage::text(&left_notice(&name)),
+                        Recipients::Everyone,
+                    ));
                 }
             }
         }
@@ -324,8 +334,13 @@ mod tests {
             .collect()
     }
 
+    fn new_outbox(limit: usize) -> Arc<Outbox> {
+        let connection = Connection::new(Role::Server, Limits::default());
+        Arc::new(Outbox::new(connection, limit, Vec::new()))
+    }
+
     fn join(room: &Room, wish: Option<&str>, limit: usize) -> (MemberId, Arc<Outbox>) {
-        let outbox = Arc::new(Outbox::new(limit));
+        let outbox = new_outbox(limit);
         let (id, _) = room.join(peer(), wish, outbox.clone()).unwrap();
         (id, outbox)
     }
@@ -445,7 +460,7 @@ mod tests {
             }
             other => panic!("expected close 1001, got {other:?}"),
         }
-        let late = Arc::new(Outbox::new(100));
+        let late = new_outbox(100);
         assert!(room.join(peer(), Some("Late"), late).is_none());
     }
 }

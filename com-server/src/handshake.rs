@@ -6,8 +6,8 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use frame::handshake::upgrade_required_response;
 use cli::log::log;
+use frame::handshake::upgrade_required_response;
 use frame::{
     HandshakeError, HeadReader, RequestHead, UpgradeRequest, negotiate, reject_response,
     wants_upgrade,

@@ -1,154 +1,176 @@
-//! Each client's outbox: a bounded queue of encoded frames and the writer thread that
-//! drains it to the socket. Broadcasting only ever appends to queues, so a client that
-//! stops reading fills its own outbox and nobody else's; when it would hold more than
-//! `--outbox-bytes`, the client is closed with 1008 instead of slowing the room down.
+//! Each client's outbox: its `frame::Connection`, shared by the client's reader thread, its
+//! writer thread and the room, behind one lock. Everything the client is sent goes through
+//! the connection (chat lines are encoded once for the whole room, section 5.5.1's "nothing
+//! after a close frame" and who closed are the connection's), and the writer drains it to
+//! the socket. A client that stops reading fills its own outbox and nobody else's; when it
+//! would hold more than `--outbox-bytes`, it is closed with 1008 instead of slowing the
+//! room down.
 
-use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use frame::{CloseCode, Opcode, close_payload, encode_frame};
+use frame::{CLOSE_TIMEOUT, CloseCode, CloseFrame, Connection, EncodedMessage, Event, State};
+use frame::{ProtocolError, State as ConnectionState};
 
-use crate::tcp::{CLOSE_WAIT, THREAD_STACK_SIZE, describe_write_error};
+use crate::tcp::{THREAD_STACK_SIZE, describe_write_error};
 
 /// The writer hands the kernel up to this many bytes per `write` call: small frames are
 /// batched (one system call for many chat lines), large ones go alone.
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// Why a frame was not queued.
+/// Why a message was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushError {
-    /// The client is too far behind: the frame would take the outbox past its bound.
+    /// The client is too far behind: the message would take the outbox past its bound.
     Full,
-    /// The outbox is closed (our close frame is queued, or the connection is gone):
-    /// RFC 6455 section 5.5.1 forbids data after a close frame, so the frame is dropped.
+    /// A close frame of ours is queued, or the connection is over: RFC 6455 section 5.5.1
+    /// forbids data after a close frame, so the message is dropped.
     Closed,
 }
 
-/// Frames waiting for one client, shared by everyone who sends to it and its writer.
+/// What the client did, decoded by its connection from the bytes its reader received.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Every complete event, in order.
+    pub events: Vec<Event>,
+    /// The protocol error that ended the connection, if one did (its close frame is queued).
+    pub error: Option<ProtocolError>,
+    /// The client's own replies (pongs) took its outbox past its bound.
+    pub over_limit: bool,
+}
+
+/// One client's connection and everything its threads share about it.
 #[derive(Debug)]
 pub struct Outbox {
     limit: usize,
-    queue: Mutex<Queue>,
+    shared: Mutex<Shared>,
     changed: Condvar,
 }
 
-#[derive(Debug, Default)]
-struct Queue {
-    frames: VecDeque<Arc<[u8]>>,
-    /// Bytes queued plus bytes the writer is writing: what this client costs us.
-    queued_bytes: usize,
+#[derive(Debug)]
+struct Shared {
+    connection: Connection,
+    /// The 101 response, written before any frame.
+    handshake_response: Vec<u8>,
+    /// Bytes the writer took and is writing: they still count against the bound.
     in_flight: usize,
-    /// No frame may be added: a close frame is queued or the connection is over.
-    sealed: bool,
-    /// The close we started (code and reason), for the log.
-    initiated: Option<(CloseCode, String)>,
     reader_done: bool,
     writer_done: bool,
     writer_error: Option<String>,
 }
 
-/// Encodes a close frame the way `frame::Connection::close` would, for closes started
-/// by another thread (eviction, shutdown) that cannot reach the reader's `Connection`.
-fn close_frame(code: CloseCode, reason: &str) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    encode_frame(
-        Opcode::Close,
-        &close_payload(code, reason),
-        None,
-        &mut bytes,
-    );
-    bytes
+impl Shared {
+    fn queued_bytes(&self) -> usize {
+        self.handshake_response.len() + self.connection.buffered_amount() + self.in_flight
+    }
 }
 
 impl Outbox {
-    /// An empty outbox that holds at most `limit` bytes.
-    pub fn new(limit: usize) -> Outbox {
+    /// An outbox for an upgraded `connection` that holds at most `limit` bytes; the
+    /// `handshake_response` (the 101) goes out first.
+    pub fn new(connection: Connection, limit: usize, handshake_response: Vec<u8>) -> Outbox {
         Outbox {
             limit,
-            queue: Mutex::new(Queue::default()),
+            shared: Mutex::new(Shared {
+                connection,
+                handshake_response,
+                in_flight: 0,
+                reader_done: false,
+                writer_done: false,
+                writer_error: None,
+            }),
             changed: Condvar::new(),
         }
     }
 
-    /// A panic elsewhere must not turn every later lock into a second panic: the queue's
-    /// fields are each valid on their own, so we keep going with them.
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    /// A panic elsewhere must not turn every later lock into a second panic: the fields
+    /// are each valid on their own, so we keep going with them.
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues one encoded frame (the same `Arc` may sit in many outboxes).
-    pub fn push(&self, frame: Arc<[u8]>) -> Result<(), PushError> {
-        let mut queue = self.lock();
-        if queue.sealed {
+    /// Queues a message encoded once for many clients.
+    pub fn send(&self, message: &EncodedMessage) -> Result<(), PushError> {
+        let mut shared = self.lock();
+        if !shared.connection.state().is_open() || shared.reader_done {
             return Err(PushError::Closed);
         }
-        // An empty outbox takes any frame, so that an --outbox-bytes below --max-message
+        // An empty outbox takes any message, so that an --outbox-bytes below --max-message
         // cannot make a single large chat line evict everyone.
-        if queue.queued_bytes > 0 && queue.queued_bytes + frame.len() > self.limit {
+        let queued = shared.queued_bytes();
+        if queued > 0 && queued + message.len() > self.limit {
             return Err(PushError::Full);
         }
-        queue.queued_bytes += frame.len();
-        queue.frames.push_back(frame);
+        shared.connection.send_encoded(message);
         self.changed.notify_all();
         Ok(())
     }
 
-    /// Queues the last bytes this client will get (the reader's `Connection` output that
-    /// holds a close frame: its reply to the client's close, or a close it started) and
-    /// seals the outbox. `initiated` names the close when we started it.
-    pub fn push_last(&self, bytes: Vec<u8>, initiated: Option<(CloseCode, String)>) {
-        let mut queue = self.lock();
-        if queue.sealed {
-            return;
+    /// Hands the connection what the reader read and takes every complete event out.
+    pub fn receive(&self, bytes: &[u8]) -> Received {
+        let mut shared = self.lock();
+        shared.connection.receive(bytes);
+        let mut received = Received::default();
+        loop {
+            match shared.connection.next_event() {
+                Ok(Some(event)) => received.events.push(event),
+                Ok(None) => break,
+                Err(error) => {
+                    received.error = Some(error);
+                    break;
+                }
+            }
         }
-        // Close frames are tiny and must go out even to a client at its limit.
-        if !bytes.is_empty() {
-            queue.queued_bytes += bytes.len();
-            queue.frames.push_back(bytes.into());
-        }
-        queue.sealed = true;
-        queue.initiated = initiated;
+        received.over_limit =
+            shared.connection.state().is_open() && shared.queued_bytes() > self.limit;
+        self.changed.notify_all();
+        received
+    }
+
+    /// Sends a ping (keepalive).
+    pub fn ping(&self, payload: &[u8]) {
+        self.lock().connection.send_ping(payload);
         self.changed.notify_all();
     }
 
-    /// Starts the close handshake from outside the reader (server shutdown): the close
-    /// frame goes after everything already queued.
+    /// Starts the close handshake, from any thread (the reader, the room, the shutdown):
+    /// the close frame goes after everything already queued. The first close counts.
     pub fn close(&self, code: CloseCode, reason: &str) {
-        self.push_last(close_frame(code, reason), Some((code, reason.to_owned())));
+        self.lock().connection.close(code, reason);
+        self.changed.notify_all();
     }
 
     /// The client fell `limit` bytes behind: drop what it has not been sent yet (it will
-    /// never catch up) and queue close 1008 behind the frame being written, if any.
-    /// Returns false if the outbox was already closed.
+    /// never catch up) and close with 1008 behind the frame being written. Returns false
+    /// if a close was already under way.
     pub fn evict(&self) -> bool {
-        let mut queue = self.lock();
-        if queue.sealed {
+        let mut shared = self.lock();
+        if !shared.connection.state().is_open() {
             return false;
         }
-        let dropped: usize = queue.frames.drain(..).map(|frame| frame.len()).sum();
-        queue.queued_bytes -= dropped;
         let reason = format!("too slow: more than {} bytes waiting", self.limit);
-        let bytes = close_frame(CloseCode::PolicyViolation, &reason);
-        queue.queued_bytes += bytes.len();
-        queue.frames.push_back(bytes.into());
-        queue.sealed = true;
-        queue.initiated = Some((CloseCode::PolicyViolation, reason));
+        shared
+            .connection
+            .close_discarding_output(CloseCode::PolicyViolation, &reason);
         self.changed.notify_all();
         true
     }
 
-    /// True once a close is queued or the connection is over.
-    pub fn is_sealed(&self) -> bool {
-        self.lock().sealed
+    /// Where the connection is in its life.
+    pub fn state(&self) -> ConnectionState {
+        self.lock().connection.state()
     }
 
-    /// The close we started, if we did, for the log.
-    pub fn initiated_close(&self) -> Option<(CloseCode, String)> {
-        self.lock().initiated.clone()
+    /// The close we started, if we did (not our reply to the client's), for the log.
+    pub fn close_we_started(&self) -> Option<CloseFrame> {
+        let shared = self.lock();
+        match shared.connection.state() {
+            State::ClosedByUs | State::CloseAcknowledged => shared.connection.close_sent().cloned(),
+            State::Open | State::ClosedByPeer | State::Failed => None,
+        }
     }
 
     /// Why the writer gave up, if it did.
@@ -159,91 +181,78 @@ impl Outbox {
     /// The reader is finished (the client closed, or TCP is gone): nothing more will be
     /// queued, and a writer waiting for the client's close reply may stop waiting.
     pub fn finish_reading(&self) {
-        let mut queue = self.lock();
-        queue.sealed = true;
-        queue.reader_done = true;
+        self.lock().reader_done = true;
         self.changed.notify_all();
     }
 
     /// Waits up to `timeout` for the writer to send everything and stop.
     pub fn wait_writer_finished(&self, timeout: Duration) -> bool {
-        self.wait_until(timeout, |queue| queue.writer_done)
+        self.wait_until(timeout, |shared| shared.writer_done)
     }
 
-    fn wait_until(&self, timeout: Duration, done: impl Fn(&Queue) -> bool) -> bool {
+    fn wait_until(&self, timeout: Duration, done: impl Fn(&Shared) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
-        let mut queue = self.lock();
-        while !done(&queue) {
+        let mut shared = self.lock();
+        while !done(&shared) {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
                 return false;
             };
-            queue = self
+            shared = self
                 .changed
-                .wait_timeout(queue, left)
+                .wait_timeout(shared, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
         true
     }
 
-    /// Moves queued frames into `batch` (at least one, up to `BATCH_BYTES`), waiting for
-    /// one if the queue is empty. False when the outbox is sealed and empty: all sent.
+    /// Moves queued bytes into `batch` (whole frames, up to `BATCH_BYTES`), waiting for
+    /// some if none are queued. False when nothing more will come: all sent.
     fn next_batch(&self, batch: &mut Vec<u8>) -> bool {
         batch.clear();
-        let mut queue = self.lock();
+        let mut shared = self.lock();
         loop {
-            while let Some(frame) = queue.frames.front() {
-                if !batch.is_empty() && batch.len() + frame.len() > BATCH_BYTES {
-                    break;
-                }
-                batch.extend_from_slice(frame);
-                queue.frames.pop_front();
-            }
+            batch.append(&mut shared.handshake_response);
+            shared.connection.move_output_into(batch, BATCH_BYTES);
             if !batch.is_empty() {
-                queue.in_flight = batch.len();
+                shared.in_flight = batch.len();
                 return true;
             }
-            if queue.sealed {
+            if !shared.connection.state().is_open() || shared.reader_done {
                 return false;
             }
-            queue = self
+            shared = self
                 .changed
-                .wait(queue)
+                .wait(shared)
                 .unwrap_or_else(PoisonError::into_inner);
         }
     }
 
     /// The batch is in the kernel's hands: it no longer counts against the bound.
     fn batch_written(&self) {
-        let mut queue = self.lock();
-        queue.queued_bytes -= queue.in_flight;
-        queue.in_flight = 0;
+        self.lock().in_flight = 0;
     }
 
-    /// Takes every queued frame at once, as if written (tests of the room read outboxes
+    /// Takes every queued byte at once, as if written (tests of the room read outboxes
     /// without a socket).
     #[cfg(test)]
     pub fn take_queued(&self) -> Vec<u8> {
-        let mut queue = self.lock();
-        let bytes: Vec<u8> = queue
-            .frames
-            .drain(..)
-            .flat_map(|frame| frame.to_vec())
-            .collect();
-        queue.queued_bytes -= bytes.len();
+        let mut shared = self.lock();
+        let mut bytes = std::mem::take(&mut shared.handshake_response);
+        bytes.extend(shared.connection.take_output());
         bytes
     }
 
     fn writer_stopped(&self, error: Option<String>) {
-        let mut queue = self.lock();
+        let mut shared = self.lock();
         if error.is_some() {
-            queue.frames.clear();
-            queue.queued_bytes = 0;
-            queue.in_flight = 0;
-            queue.sealed = true;
+            // The socket is gone: what is still queued can never be sent.
+            shared.connection.take_output();
+            shared.in_flight = 0;
+            shared.reader_done = true;
         }
-        queue.writer_done = true;
-        queue.writer_error = error;
+        shared.writer_done = true;
+        shared.writer_error = error;
         self.changed.notify_all();
     }
 }
@@ -253,13 +262,13 @@ pub fn start_writer(stream: TcpStream, outbox: Arc<Outbox>) -> io::Result<JoinHa
     thread::Builder::new()
         .name("writer".into())
         .stack_size(THREAD_STACK_SIZE)
-        .spawn(move || write_until_sealed(stream, &outbox))
+        .spawn(move || write_until_done(stream, &outbox))
 }
 
-/// The writer's whole life: send batches until the outbox is sealed and empty. A failed
-/// write (the client is gone, or read nothing for the write timeout) shuts the socket
-/// down, which also wakes the reader blocked in `read`.
-fn write_until_sealed(mut stream: TcpStream, outbox: &Outbox) {
+/// The writer's whole life: send batches until nothing more will come. A failed write
+/// (the client is gone, or read nothing for the write timeout) shuts the socket down,
+/// which also wakes the reader blocked in `read`.
+fn write_until_done(mut stream: TcpStream, outbox: &Outbox) {
     let mut batch = Vec::with_capacity(BATCH_BYTES);
     while outbox.next_batch(&mut batch) {
         if let Err(error) = stream.write_all(&batch) {
@@ -269,10 +278,10 @@ fn write_until_sealed(mut stream: TcpStream, outbox: &Outbox) {
         }
         outbox.batch_written();
     }
-    // The last frame was a close. If we started it, the client has CLOSE_WAIT to answer
+    // The last frame was a close. If we started it, the client has CLOSE_TIMEOUT to answer
     // before we cut TCP (RFC 6455 section 7.1.1: the server closes first); if the reader
     // already has the client's close, this returns at once.
-    if !outbox.wait_until(CLOSE_WAIT, |queue| queue.reader_done) {
+    if !outbox.wait_until(CLOSE_TIMEOUT, |shared| shared.reader_done) {
         let _ = stream.shutdown(Shutdown::Both);
     }
     outbox.writer_stopped(None);
@@ -281,74 +290,103 @@ fn write_until_sealed(mut stream: TcpStream, outbox: &Outbox) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frame::{Limits, Role};
 
-    fn frame_of(length: usize) -> Arc<[u8]> {
-        vec![b'x'; length].into()
+    fn outbox(limit: usize) -> Outbox {
+        Outbox::new(
+            Connection::new(Role::Server, Limits::default()),
+            limit,
+            Vec::new(),
+        )
+    }
+
+    /// A message whose frame takes `length` bytes (a 2-byte header and its payload).
+    fn message_of(length: usize) -> EncodedMessage {
+        EncodedMessage::binary(&vec![b'x'; length - 2])
     }
 
     #[test]
     fn pushes_beyond_the_limit_are_refused() {
-        let outbox = Outbox::new(100);
-        assert_eq!(outbox.push(frame_of(60)), Ok(()));
-        assert_eq!(outbox.push(frame_of(40)), Ok(()));
-        assert_eq!(outbox.push(frame_of(1)), Err(PushError::Full));
+        let outbox = outbox(100);
+        assert_eq!(outbox.send(&message_of(60)), Ok(()));
+        assert_eq!(outbox.send(&message_of(40)), Ok(()));
+        assert_eq!(outbox.send(&message_of(2)), Err(PushError::Full));
     }
 
     #[test]
-    fn an_empty_outbox_takes_one_large_frame() {
-        let outbox = Outbox::new(10);
-        assert_eq!(outbox.push(frame_of(1000)), Ok(()));
-        assert_eq!(outbox.push(frame_of(1)), Err(PushError::Full));
+    fn an_empty_outbox_takes_one_large_message() {
+        let outbox = outbox(10);
+        assert_eq!(outbox.send(&message_of(100)), Ok(()));
+        assert_eq!(outbox.send(&message_of(2)), Err(PushError::Full));
     }
 
     #[test]
     fn written_bytes_free_room() {
-        let outbox = Outbox::new(100);
-        outbox.push(frame_of(100)).unwrap();
+        let outbox = outbox(100);
+        outbox.send(&message_of(100)).unwrap();
         let mut batch = Vec::new();
         assert!(outbox.next_batch(&mut batch));
         // Being written still counts: the bound covers everything we hold.
-        assert_eq!(outbox.push(frame_of(1)), Err(PushError::Full));
+        assert_eq!(outbox.send(&message_of(2)), Err(PushError::Full));
         outbox.batch_written();
-        assert_eq!(outbox.push(frame_of(100)), Ok(()));
+        assert_eq!(outbox.send(&message_of(100)), Ok(()));
     }
 
     #[test]
-    fn batches_keep_order_and_size() {
-        let outbox = Outbox::new(1 << 20);
+    fn the_handshake_response_goes_first_and_batches_keep_order_and_size() {
+        let outbox = Outbox::new(
+            Connection::new(Role::Server, Limits::default()),
+            1 << 20,
+            b"HTTP/1.1 101 ...\r\n\r\n".to_vec(),
+        );
         for byte in 0..5u8 {
-            outbox.push(vec![byte; 30 * 1024].into()).unwrap();
+            outbox
+                .send(&EncodedMessage::binary(&[byte; 30 * 1024]))
+                .unwrap();
         }
         let mut batch = Vec::new();
-        assert!(outbox.next_batch(&mut batch));
-        assert_eq!(batch.len(), 60 * 1024);
-        assert_eq!((batch[0], batch[batch.len() - 1]), (0, 1));
-        outbox.batch_written();
-        assert!(outbox.next_batch(&mut batch));
-        assert_eq!((batch[0], batch[batch.len() - 1]), (2, 3));
+        let mut sizes = Vec::new();
+        let mut all = Vec::new();
+        while outbox.lock().connection.buffered_amount() > 0 {
+            assert!(outbox.next_batch(&mut batch));
+            sizes.push(batch.len());
+            all.extend_from_slice(&batch);
+            outbox.batch_written();
+        }
+        assert!(all.starts_with(b"HTTP/1.1 101"));
+        assert!(sizes.iter().all(|&size| size <= BATCH_BYTES), "{sizes:?}");
+        assert_eq!(sizes.len(), 3, "two frames a batch: {sizes:?}");
+        let mut client = Connection::new(Role::Client, Limits::default());
+        client.receive(&all[b"HTTP/1.1 101 ...\r\n\r\n".len()..]);
+        for byte in 0..5u8 {
+            assert_eq!(
+                client.next_event(),
+                Ok(Some(Event::Binary(vec![byte; 30 * 1024])))
+            );
+        }
     }
 
     #[test]
-    fn nothing_follows_the_last_frame() {
-        let outbox = Outbox::new(100);
-        outbox.push(frame_of(10)).unwrap();
-        outbox.push_last(vec![0x88, 0], None);
-        assert_eq!(outbox.push(frame_of(1)), Err(PushError::Closed));
+    fn nothing_follows_a_close() {
+        let outbox = outbox(100);
+        outbox.send(&message_of(10)).unwrap();
+        outbox.close(CloseCode::Normal, "");
+        assert_eq!(outbox.send(&message_of(2)), Err(PushError::Closed));
         let mut batch = Vec::new();
         assert!(outbox.next_batch(&mut batch));
-        assert_eq!(batch.len(), 12);
-        assert!(batch.ends_with(&[0x88, 0]));
+        assert_eq!(batch.len(), 10 + 4);
+        assert!(batch.ends_with(&[0x88, 2, 0x03, 0xE8]));
         outbox.batch_written();
-        assert!(!outbox.next_batch(&mut batch), "sealed and empty: done");
+        assert!(!outbox.next_batch(&mut batch), "closed and empty: done");
     }
 
     #[test]
-    fn eviction_drops_the_backlog_but_not_the_frame_in_flight() {
-        let outbox = Outbox::new(100);
-        outbox.push(frame_of(50)).unwrap();
+    fn eviction_drops_the_backlog_but_not_the_batch_in_flight() {
+        let outbox = outbox(100);
+        outbox.send(&message_of(50)).unwrap();
         let mut batch = Vec::new();
         assert!(outbox.next_batch(&mut batch));
-        outbox.push(frame_of(50)).unwrap();
+        outbox.send(&message_of(50)).unwrap();
         assert!(outbox.evict());
         assert!(!outbox.evict(), "only once");
         outbox.batch_written();
@@ -356,20 +394,21 @@ mod tests {
         assert_eq!(&batch[..2], &[0x88, batch.len() as u8 - 2]);
         assert_eq!(&batch[2..4], &1008u16.to_be_bytes());
         assert_eq!(
-            outbox.initiated_close().map(|(code, _)| code),
+            outbox.close_we_started().map(|close| close.code),
             Some(CloseCode::PolicyViolation)
         );
     }
 
     #[test]
     fn a_later_close_does_not_replace_the_first() {
-        let outbox = Outbox::new(100);
+        let outbox = outbox(100);
         outbox.close(CloseCode::GoingAway, "going away");
         assert!(!outbox.evict());
-        outbox.push_last(vec![0x88, 0], Some((CloseCode::Normal, String::new())));
+        outbox.close(CloseCode::Normal, "");
+        let close = outbox.close_we_started().expect("we closed");
         assert_eq!(
-            outbox.initiated_close(),
-            Some((CloseCode::GoingAway, "going away".into()))
+            (close.code, close.reason.as_str()),
+            (CloseCode::GoingAway, "going away")
         );
     }
 }

@@ -16,7 +16,7 @@ use crate::chat::Room;
 use crate::handshake;
 use crate::session;
 use crate::settings::Settings;
-use crate::tcp::{CLOSE_WAIT, THREAD_STACK_SIZE};
+use crate::tcp::THREAD_STACK_SIZE;
 
 /// Clients turned away with a 503 on a short-lived thread each, which waits for their
 /// request. A flood beyond this is answered from the accept thread without waiting.
@@ -26,8 +26,9 @@ const MAX_REFUSALS_IN_FLIGHT: usize = 16;
 const REFUSAL_READ_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long the shutdown waits for every connection to finish its close handshake:
-/// the client's time to answer, plus a little for the last bytes.
-const SHUTDOWN_WAIT: Duration = Duration::from_secs(CLOSE_WAIT.as_secs() + 2);
+/// the client's time to answer, then the lingering close (`frame::closing`).
+const SHUTDOWN_WAIT: Duration =
+    Duration::from_secs(frame::CLOSE_TIMEOUT.as_secs() + frame::LINGER_TIMEOUT.as_secs());
 
 /// What every session shares.
 #[derive(Debug)]

@@ -10,15 +10,15 @@ use std::time::{Duration, Instant};
 
 use cli::describe_io_error;
 use cli::log::{log, quoted};
-use frame::{CloseCode, CloseFrame, Connection, Event, Limits, ProtocolError, Role, State};
+use frame::{CLOSE_TIMEOUT, CloseCode, CloseFrame, Connection, Event, Limits, ProtocolError, Role};
 
 use crate::chat::MemberId;
 use crate::commands::{self, Caller, Command, Context};
 use crate::handshake::{self, Refusal};
 use crate::keepalive::{Action, Keepalive};
-use crate::outbox::{self, Outbox, PushError};
+use crate::outbox::{self, Outbox, Received};
 use crate::server::Shared;
-use crate::tcp::{CLOSE_WAIT, close_gracefully, is_timeout};
+use crate::tcp::{close_gracefully, is_timeout};
 
 /// How much one `read` may bring in. Larger messages simply take several reads.
 const READ_BUFFER_BYTES: usize = 16 * 1024;
@@ -54,7 +54,16 @@ pub fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
     // A client that reads nothing for two ping intervals is as gone as one that says
     // nothing for two ping intervals: the writer gives up on it.
     let _ = stream.set_write_timeout(Some(settings.ping_interval.saturating_mul(2)));
-    let outbox = Arc::new(Outbox::new(settings.outbox_bytes));
+    let connection = Connection::new(
+        Role::Server,
+        Limits::with_max_message(settings.server.max_message),
+    );
+    // The 101 goes out first, before any frame.
+    let outbox = Arc::new(Outbox::new(
+        connection,
+        settings.outbox_bytes,
+        accepted.response,
+    ));
     let writer = match stream
         .try_clone()
         .and_then(|clone| outbox::start_writer(clone, outbox.clone()))
@@ -77,8 +86,6 @@ pub fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
             return handshake::send_refusal(stream, peer, refusal);
         }
     };
-    // The 101 is the outbox's first item: the writer sends it before any frame.
-    let _ = outbox.push(accepted.response.into());
     let wish = accepted.request.head.query_param("name");
     let Some((id, name)) = shared.room.join(peer, wish.as_deref(), outbox.clone()) else {
         // The server is stopping: the upgrade went through, so say goodbye in WebSocket.
@@ -96,18 +103,13 @@ pub fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         peer,
         id,
         name,
-        connection: Connection::new(
-            Role::Server,
-            Limits::with_max_message(settings.server.max_message),
-        ),
         outbox,
         keepalive: Keepalive::new(settings.ping_interval, Instant::now()),
         closing_since: None,
         shared,
     };
     // A client may send its first frames right behind its request head.
-    session.connection.receive(&accepted.leftover);
-    let ending = match session.handle_events() {
+    let ending = match session.handle(&accepted.leftover) {
         Some(ending) => ending,
         None => session.read_until_closed(),
     };
@@ -121,7 +123,7 @@ struct Session<'a> {
     id: MemberId,
     /// The current name (a rename changes it), for the log.
     name: String,
-    connection: Connection,
+    /// The client's connection, shared with its writer and the room.
     outbox: Arc<Outbox>,
     keepalive: Keepalive,
     /// When a close frame of ours was queued (by us or by the room), to bound the wait.
@@ -143,8 +145,7 @@ impl Session<'_> {
                 }
                 Ok(count) => {
                     self.keepalive.heard(Instant::now());
-                    self.connection.receive(&buffer[..count]);
-                    if let Some(ending) = self.handle_events() {
+                    if let Some(ending) = self.handle(&buffer[..count]) {
                         return ending;
                     }
                 }
@@ -163,43 +164,50 @@ impl Session<'_> {
     /// our close frame is up.
     fn time_to_wait(&mut self) -> Duration {
         let now = Instant::now();
-        if self.closing_since.is_none() && self.outbox.is_sealed() {
+        if self.closing_since.is_none() && !self.outbox.state().is_open() {
             // The room closed us (eviction, shutdown) while we were blocked in read.
             self.closing_since = Some(now);
         }
         match self.closing_since {
-            Some(since) => (since + CLOSE_WAIT)
+            Some(since) => (since + CLOSE_TIMEOUT)
                 .saturating_duration_since(now)
                 .max(Duration::from_millis(1)),
             None => self.keepalive.time_to_next_check(now),
         }
     }
 
-    /// Handles every complete event received so far. `Some` when the connection is over.
-    fn handle_events(&mut self) -> Option<Ending> {
-        let ending = loop {
-            match self.connection.next_event() {
-                Ok(Some(Event::Text(text))) => self.on_text(&text),
-                Ok(Some(Event::Binary(_))) => {
+    /// Hands the connection what was read and handles every complete event. `Some` when
+    /// the connection is over.
+    fn handle(&mut self, bytes: &[u8]) -> Option<Ending> {
+        let Received {
+            events,
+            error,
+            over_limit,
+        } = self.outbox.receive(bytes);
+        if over_limit {
+            // Its own pongs no longer fit: it reads nothing, as a broadcast would find.
+            self.shared.room.evict(self.id, &self.outbox);
+        }
+        for event in events {
+            match event {
+                Event::Text(text) => self.on_text(&text),
+                Event::Binary(_) => {
                     // The articles' own example of 1003: "a data type it cannot accept".
                     self.start_close(CloseCode::UnsupportedData, BINARY_REFUSED);
                 }
                 // The pong is already queued by `Connection`; a pong of theirs only counts
                 // as traffic, which `keepalive.heard` already noted.
-                Ok(Some(Event::Ping(_) | Event::Pong(_))) => {}
-                Ok(Some(Event::Close(frame))) => break Some(Ending::ClosedByClient(frame)),
-                Ok(None) => break None,
-                Err(error) => break Some(Ending::Failed(error)),
+                Event::Ping(_) | Event::Pong(_) => {}
+                Event::Close(frame) => return Some(Ending::ClosedByClient(frame)),
             }
-        };
-        self.flush();
-        ending
+        }
+        error.map(Ending::Failed)
     }
 
     fn on_text(&mut self, text: &str) {
         // Once a close frame of ours is on its way, the client's last words go nowhere
         // (and a `break` from an evicted client stops nothing).
-        if self.connection.state() != State::Open || self.outbox.is_sealed() {
+        if !self.outbox.state().is_open() {
             return;
         }
         let shared = self.shared;
@@ -224,20 +232,17 @@ impl Session<'_> {
     /// A read timed out: keepalive work, or the end of our wait for a close reply.
     fn on_quiet(&mut self) -> Option<Ending> {
         if let Some(since) = self.closing_since {
-            if since.elapsed() >= CLOSE_WAIT {
+            if since.elapsed() >= CLOSE_TIMEOUT {
                 return Some(Ending::Dropped(format!(
                     "no close frame came back within {} s",
-                    CLOSE_WAIT.as_secs()
+                    CLOSE_TIMEOUT.as_secs()
                 )));
             }
             return None;
         }
         match self.keepalive.check(Instant::now()) {
             Action::Wait => {}
-            Action::Ping => {
-                self.connection.send_ping(b"keepalive");
-                self.flush();
-            }
+            Action::Ping => self.outbox.ping(b"keepalive"),
             Action::GiveUp => {
                 let reason = format!(
                     "no traffic for {} s",
@@ -252,34 +257,16 @@ impl Session<'_> {
     /// Sends a close frame of ours and leaves the room at once: the others learn now,
     /// not when the client gets round to answering.
     fn start_close(&mut self, code: CloseCode, reason: &str) {
-        self.connection.close(code, reason);
-        self.outbox.push_last(
-            self.connection.take_output(),
-            Some((code, reason.to_owned())),
-        );
+        self.outbox.close(code, reason);
         self.closing_since.get_or_insert_with(Instant::now);
         self.shared.room.leave(self.id);
-    }
-
-    /// Moves what `Connection` wrote (pongs, pings, close frames) into the outbox.
-    fn flush(&mut self) {
-        let output = self.connection.take_output();
-        if output.is_empty() {
-            return;
-        }
-        if self.connection.state() != State::Open {
-            // A close frame is in there: nothing may follow it (RFC 6455 section 5.5.1).
-            self.outbox.push_last(output, None);
-        } else if self.outbox.push(output.into()) == Err(PushError::Full) {
-            self.shared.room.evict(self.id, &self.outbox);
-        }
     }
 
     fn finish(self, ending: Ending, writer: JoinHandle<()>) {
         self.shared.room.leave(self.id);
         let outcome = describe(
             ending,
-            self.outbox.initiated_close(),
+            self.outbox.close_we_started(),
             self.outbox.writer_error(),
         );
         // Logged when the session ends, like the notice the others get, and before the
@@ -297,7 +284,7 @@ impl Session<'_> {
 /// close the socket without losing the last bytes.
 fn close_connection(stream: TcpStream, outbox: &Outbox, writer: JoinHandle<()>) {
     outbox.finish_reading();
-    if !outbox.wait_writer_finished(CLOSE_WAIT) {
+    if !outbox.wait_writer_finished(CLOSE_TIMEOUT) {
         // The client reads nothing: shutting the socket down makes the writer's blocked
         // write fail at once, so the join below cannot hang.
         let _ = stream.shutdown(Shutdown::Both);
@@ -307,14 +294,10 @@ fn close_connection(stream: TcpStream, outbox: &Outbox, writer: JoinHandle<()>) 
 }
 
 /// The leave line's outcome, in the shapes every server of the suite logs.
-fn describe(
-    ending: Ending,
-    initiated: Option<(CloseCode, String)>,
-    writer_error: Option<String>,
-) -> String {
+fn describe(ending: Ending, initiated: Option<CloseFrame>, writer_error: Option<String>) -> String {
     match (ending, initiated) {
         (Ending::Failed(error), _) => format!("failed {}: {error}", error.close_code()),
-        (_, Some((code, reason))) => format!("closed {code}: {reason}"),
+        (_, Some(ours)) => format!("closed {}: {}", ours.code, ours.reason),
         (Ending::ClosedByClient(Some(frame)), None) if frame.reason.is_empty() => {
             format!("closed {}", frame.code)
         }
@@ -347,7 +330,10 @@ mod tests {
         assert_eq!(
             describe(
                 Ending::Dropped("no close frame came back within 2 s".into()),
-                Some((CloseCode::UnsupportedData, BINARY_REFUSED.into())),
+                Some(CloseFrame {
+                    code: CloseCode::UnsupportedData,
+                    reason: BINARY_REFUSED.into()
+                }),
                 None
             ),
             format!("closed 1003 (Unsupported Data): {BINARY_REFUSED}")

@@ -5,8 +5,8 @@
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::time::Duration;
 
-use cli::{Args, Flag};
 use cli::server_settings::{self, ServerSettings};
+use cli::{Args, Flag};
 
 /// The one-line description `--help` starts with.
 pub const ABOUT: &str = "commands and chat over WebSocket (step 3 of the tutorial)";

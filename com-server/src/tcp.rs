@@ -1,20 +1,12 @@
-//! The TCP details under every connection: how long we wait, how big a thread's stack is,
-//! and how to close a socket so that our last bytes arrive. Closing with unread input
-//! makes the kernel send a reset, which can destroy a close frame still in flight.
+//! The TCP details under every connection: how big a thread's stack is, what a timeout
+//! looks like, and the blocking side of the lingering close (`frame::closing`), so that our
+//! last bytes arrive.
 
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// After we send a close frame, how long the client has to answer with its own before
-/// we close TCP anyway (RFC 6455 section 7.1.1 leaves the time to us).
-pub const CLOSE_WAIT: Duration = Duration::from_secs(2);
-
-/// How long, at most, we read and discard the client's last bytes before closing.
-const DRAIN_TIME: Duration = Duration::from_secs(1);
-
-/// How much, at most, we discard: a client still streaming at us is not worth more.
-const DRAIN_BYTES: usize = 256 * 1024;
+use frame::{Linger, LingerStep};
 
 /// Each connection costs two threads (reader and writer). Neither recurses nor keeps big
 /// arrays on its stack, so 256 KiB is plenty, and 512 threads reserve 128 MiB of
@@ -41,26 +33,22 @@ pub fn describe_write_error(error: &io::Error, stream: &TcpStream) -> String {
     }
 }
 
-/// Says "no more bytes from us" (a FIN after everything already written), then reads
-/// and discards what the client still sends, briefly, so that closing the socket does
-/// not turn into a reset. Dropping the stream closes it.
+/// Says "no more bytes from us" (a FIN after everything already written), then reads and
+/// discards what the client still sends, as `frame::Linger` allows, so that closing the
+/// socket does not turn into a reset. Dropping the stream closes it.
 pub fn close_gracefully(mut stream: TcpStream) {
     let _ = stream.shutdown(Shutdown::Write);
-    let deadline = Instant::now() + DRAIN_TIME;
+    let mut linger = Linger::start(Instant::now());
     let mut sink = [0u8; 4096];
-    let mut drained = 0;
-    while drained < DRAIN_BYTES {
-        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+    let mut step = linger.next(Instant::now());
+    while let LingerStep::Read(left) = step {
+        if stream.set_read_timeout(Some(left)).is_err() {
             return;
+        }
+        step = match stream.read(&mut sink) {
+            Ok(count) => linger.read(count, Instant::now()),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => linger.next(Instant::now()),
+            Err(_) => LingerStep::Close,
         };
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-            return;
-        }
-        match stream.read(&mut sink) {
-            Ok(0) => return,
-            Ok(count) => drained += count,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return,
-        }
     }
 }

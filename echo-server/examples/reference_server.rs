@@ -9,8 +9,8 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use frame::CloseCode;
 use cli::Flag;
+use frame::CloseCode;
 use tungstenite::{Error, Message};
 
 const FLAGS: &[Flag] = &[

@@ -1,33 +1,21 @@
 //! One client of the poll loop and the phases of its life: handshaking (reading the HTTP
-//! request), answering (a page or a refusal) or open (frames flow, then the close
+//! request), replying (a page or a refusal) or open (frames flow, then the close
 //! handshake), and last lingering (our side shut, the client's late bytes read and
 //! dropped). Each phase does only what its socket allows right now and never waits.
 
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cli::describe_io_error;
 use cli::log::{log, quoted};
 use frame::{
-    CloseCode, Connection, Event, HandshakeError, HeadReader, Limits, RequestHead, Role, State,
-    negotiate, reject_response, wants_upgrade,
+    CLOSE_TIMEOUT, CloseCode, Connection, Event, HandshakeError, HeadReader, Limits, Linger,
+    LingerStep, RequestHead, Role, negotiate, reject_response, wants_upgrade,
 };
 
 use crate::http_pages;
 use crate::nonblocking::{Received, read_available, write_available};
 use crate::settings::Settings;
-
-/// How long a closing connection may go without progress: after our close frame, the
-/// client's must arrive within this (RFC 6455 section 7.1.1 leaves the wait to the server;
-/// browsers answer in milliseconds), and output that a client stopped reading is given up
-/// after this long without a byte taken.
-pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// How long we read and discard after shutting down our side. Closing a socket that still
-/// has unread input makes the kernel send RST instead of FIN, and a RST can destroy our
-/// last bytes (the close frame, the HTTP answer) before the client read them: the client
-/// would see 1006 instead of our close code. So we send FIN first and wait for the client's.
-pub const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What one turn of the loop did with a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,15 +39,13 @@ pub struct Client {
 #[derive(Debug)]
 enum Phase {
     Handshaking(Handshake),
-    Answering(Answer),
+    Replying(Reply),
     /// Boxed: a `frame::Connection` is a few hundred bytes, the other phases a few dozen,
     /// and the list of clients moves its entries around as clients leave.
     Open(Box<Session>),
-    /// Our side is shut down; reading and discarding until the client's FIN or the
-    /// deadline.
-    Lingering {
-        deadline: Instant,
-    },
+    /// Our side is shut down; reading and discarding until the client's FIN or a bound
+    /// (`frame::closing`, RFC 6455 section 7.1.1).
+    Lingering(Linger),
 }
 
 /// What a phase asks the client to do next.
@@ -91,14 +77,10 @@ impl Client {
         error: &HandshakeError,
         deadline: Instant,
     ) -> Client {
-        let phase = match refuse(peer, error, deadline) {
-            Step::Next(phase) => phase,
-            _ => unreachable!("refuse always answers"),
-        };
         Client {
             stream,
             peer,
-            phase,
+            phase: refuse(peer, error, deadline),
         }
     }
 
@@ -108,9 +90,9 @@ impl Client {
         let peer = self.peer;
         let step = match &mut self.phase {
             Phase::Handshaking(handshake) => handshake.serve(stream, peer, buffer, settings, now),
-            Phase::Answering(answer) => answer.serve(stream, peer, now),
+            Phase::Replying(answer) => answer.serve(stream, peer, now),
             Phase::Open(session) => session.serve(stream, peer, buffer, settings, now),
-            Phase::Lingering { deadline } => linger(stream, buffer, *deadline, now),
+            Phase::Lingering(linger) => keep_lingering(stream, buffer, linger, now),
         };
         match step {
             Step::Idle => Activity::Idle,
@@ -139,29 +121,34 @@ impl Client {
                 session.connection.close(CloseCode::GoingAway, "going away");
                 true
             }
-            Phase::Answering(_) | Phase::Lingering { .. } => true,
+            Phase::Replying(_) | Phase::Lingering(_) => true,
         }
     }
 }
 
-/// Sends our FIN after the last byte we wrote, then lingers (see [`LINGER_TIMEOUT`]).
+/// Sends our FIN after the last byte we wrote, then lingers (see [`frame::closing`]).
 fn close_write(stream: &TcpStream, now: Instant) -> Step {
     match stream.shutdown(Shutdown::Write) {
-        Ok(()) => Step::Next(Phase::Lingering {
-            deadline: now + LINGER_TIMEOUT,
-        }),
+        Ok(()) => Step::Next(Phase::Lingering(Linger::start(now))),
         Err(_) => Step::Done,
     }
 }
 
-/// Reads and discards what the client still sends; done at its FIN, an error, or the
-/// deadline.
-fn linger(stream: &mut TcpStream, buffer: &mut [u8], deadline: Instant, now: Instant) -> Step {
-    if now >= deadline {
+/// Reads and discards what the client still sends, as far as the lingering policy allows.
+fn keep_lingering(
+    stream: &mut TcpStream,
+    buffer: &mut [u8],
+    linger: &mut Linger,
+    now: Instant,
+) -> Step {
+    if linger.next(now) == LingerStep::Close {
         return Step::Done;
     }
     match read_available(stream, buffer) {
-        Received::Bytes(_) => Step::Busy,
+        Received::Bytes(count) => match linger.read(count, now) {
+            LingerStep::Read(_) => Step::Busy,
+            LingerStep::Close => Step::Done,
+        },
         Received::Nothing => Step::Idle,
         Received::Closed | Received::Failed(_) => Step::Done,
     }
@@ -174,13 +161,13 @@ fn dropped(peer: SocketAddr, why: &str) -> Step {
 }
 
 /// An HTTP refusal: logged, then sent.
-fn refuse(peer: SocketAddr, error: &HandshakeError, deadline: Instant) -> Step {
+fn refuse(peer: SocketAddr, error: &HandshakeError, deadline: Instant) -> Phase {
     log(format_args!("{peer} refused {}: {error}", error.status()));
-    Step::Next(Phase::Answering(Answer {
+    Phase::Replying(Reply {
         response: reject_response(error),
         written: 0,
         deadline,
-    }))
+    })
 }
 
 /// The request head, read in pieces. It lives only until the upgrade.
@@ -224,7 +211,11 @@ impl Handshake {
         match self.request.push(&buffer[..count]) {
             Ok(None) => Step::Busy,
             Ok(Some((head, after_head))) => Self::respond(head, &after_head, peer, settings, now),
-            Err(error) => refuse(peer, &error, now + settings.server.handshake_timeout),
+            Err(error) => Step::Next(refuse(
+                peer,
+                &error,
+                now + settings.server.handshake_timeout,
+            )),
         }
     }
 
@@ -238,21 +229,21 @@ impl Handshake {
     ) -> Step {
         let answer_deadline = now + settings.server.handshake_timeout;
         if !wants_upgrade(&head) {
-            let answer = http_pages::answer(&head, &settings.instance);
+            let answer = http_pages::page(&head, &settings.instance);
             log(format_args!(
                 "{peer} answered {}: {} {}",
                 answer.status,
                 head.method,
                 quoted(&head.target)
             ));
-            return Step::Next(Phase::Answering(Answer {
+            return Step::Next(Phase::Replying(Reply {
                 response: answer.response,
                 written: 0,
                 deadline: answer_deadline,
             }));
         }
         match negotiate(head, &settings.server.allowed_origins) {
-            Err(error) => refuse(peer, &error, answer_deadline),
+            Err(error) => Step::Next(refuse(peer, &error, answer_deadline)),
             Ok((_request, handshake_response)) => {
                 let mut connection = Connection::new(
                     Role::Server,
@@ -280,13 +271,13 @@ impl Handshake {
 
 /// An HTTP response being written; TCP closes after it.
 #[derive(Debug)]
-struct Answer {
+struct Reply {
     response: Vec<u8>,
     written: usize,
     deadline: Instant,
 }
 
-impl Answer {
+impl Reply {
     fn serve(&mut self, stream: &mut TcpStream, peer: SocketAddr, now: Instant) -> Step {
         let count = match write_available(stream, &self.response[self.written..]) {
             Ok(count) => count,
@@ -330,8 +321,7 @@ impl Session {
         // bytes wait in the kernel's buffers, and once those are full its own writes
         // block: the client slows down instead of our memory growing. Other clients
         // are not affected.
-        if self.connection.state() != State::Closed && self.pending_output() <= settings.max_output
-        {
+        if !self.connection.state().is_finished() && self.pending_output() <= settings.max_output {
             match read_available(stream, buffer) {
                 Received::Bytes(count) => {
                     self.connection.receive(&buffer[..count]);
@@ -361,15 +351,15 @@ impl Session {
                 return dropped(peer, &describe_io_error(&error));
             }
         };
-        if self.connection.state() == State::Open {
+        if self.connection.state().is_open() {
             return if worked || wrote {
                 Step::Busy
             } else {
                 Step::Idle
             };
         }
-        // Closing (we sent a close) or closed (both did, or the connection failed).
-        if self.connection.state() == State::Closed && self.pending_output() == 0 {
+        // Closing (we sent a close) or finished (both did, or the connection failed).
+        if self.connection.state().is_finished() && self.pending_output() == 0 {
             return close_write(stream, now);
         }
         if wrote || self.close_deadline.is_none() {
@@ -436,7 +426,7 @@ impl Session {
 
     /// How many bytes wait to be sent.
     fn pending_output(&self) -> usize {
-        self.handshake_response.len() + self.connection.pending_output().len()
+        self.handshake_response.len() + self.connection.buffered_amount()
     }
 
     /// Writes the 101, then the frames the connection queued, as far as the socket takes
@@ -452,12 +442,18 @@ impl Session {
             }
             self.handshake_response = Vec::new();
         }
-        let pending = self.connection.pending_output();
-        if !pending.is_empty() {
-            let count = write_available(stream, pending)?;
+        loop {
+            let pending = self.connection.pending_output();
+            if pending.is_empty() {
+                return Ok(wrote);
+            }
+            let (count, length) = (write_available(stream, pending)?, pending.len());
             self.connection.consume_output(count);
             wrote |= count > 0;
+            if count < length {
+                // The socket is full: the rest waits for a later pass.
+                return Ok(wrote);
+            }
         }
-        Ok(wrote)
     }
 }

@@ -13,9 +13,9 @@ const INDEX_HTML: &str = include_str!("../../client/index.html");
 const SOCKET_JS: &str = include_str!("../../client/socket.js");
 const STYLE_CSS: &str = include_str!("../../client/style.css");
 
-/// An HTTP answer: its status (for the log) and its bytes.
+/// The HTTP response to a plain request: its status (for the log) and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
+pub struct Page {
     /// The status code.
     pub status: u16,
     /// The whole response, head and body.
@@ -23,9 +23,9 @@ pub struct Answer {
 }
 
 /// The answer to a request without `Upgrade: websocket`.
-pub fn answer(head: &RequestHead, instance: &InstanceId) -> Answer {
+pub fn page(head: &RequestHead, instance: &InstanceId) -> Page {
     if head.method != "GET" {
-        return Answer {
+        return Page {
             status: 405,
             response: text_response(
                 405,
@@ -49,11 +49,11 @@ pub fn answer(head: &RequestHead, instance: &InstanceId) -> Answer {
         _ => None,
     };
     match file {
-        Some((content_type, body)) => Answer {
+        Some((content_type, body)) => Page {
             status: 200,
             response: http_response(200, content_type, &[], body.as_bytes()),
         },
-        None => Answer {
+        None => Page {
             status: 404,
             response: text_response(
                 404,
@@ -70,9 +70,9 @@ pub fn answer(head: &RequestHead, instance: &InstanceId) -> Answer {
 
 /// `Request served by <id>`, a blank line, then the request line and headers exactly as
 /// the client sent them: a learner sees what their browser or curl really sends.
-fn header_echo(head: &RequestHead, instance: &InstanceId) -> Answer {
+fn header_echo(head: &RequestHead, instance: &InstanceId) -> Page {
     let body = format!("{}\n\n{}\n", instance.served_by(), head.raw);
-    Answer {
+    Page {
         status: 200,
         response: http_response(200, "text/plain; charset=utf-8", &[], body.as_bytes()),
     }
@@ -86,7 +86,7 @@ mod tests {
         let (head, _) = RequestHead::parse(request.as_bytes())
             .expect("valid request")
             .expect("complete request");
-        let answer = answer(&head, &InstanceId::random());
+        let answer = page(&head, &InstanceId::random());
         let text = String::from_utf8(answer.response).expect("responses are text");
         (answer.status, text)
     }

@@ -21,11 +21,11 @@
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use frame::HandshakeError;
 use cli::describe_io_error;
 use cli::log::log;
+use frame::HandshakeError;
 
-use crate::client::{Activity, CLOSE_TIMEOUT, Client, LINGER_TIMEOUT};
+use crate::client::{Activity, Client};
 use crate::idle::IdleBackoff;
 use crate::nonblocking::{interrupted, would_block};
 use crate::settings::Settings;
@@ -77,7 +77,7 @@ impl Server {
         let started = Instant::now();
         let stop_at = self.settings.server.time_limit.map(|limit| started + limit);
         // After the time limit: time for the close handshakes and lingering closes.
-        let give_up_at = stop_at.map(|stop| stop + CLOSE_TIMEOUT + LINGER_TIMEOUT);
+        let give_up_at = stop_at.map(|stop| stop + frame::CLOSE_TIMEOUT + frame::LINGER_TIMEOUT);
         let mut idle = IdleBackoff::new(started);
         loop {
             let now = Instant::now();

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 
-use cli::{Args, Flag};
 use cli::server_settings::{self, ServerSettings};
+use cli::{Args, Flag};
 
 use crate::instance::InstanceId;
 

@@ -18,7 +18,7 @@ use frame::http::MAX_HEAD_BYTES;
 // `log` rather than `println!`: piping the output into `head` must not panic.
 use cli::log::log;
 use frame::mask::random_u64;
-use frame::{CloseCode, Connection, Event, Limits, Role, State};
+use frame::{CloseCode, Connection, Event, Limits, Role};
 
 const ABOUT: &str = "send each line of stdin as a text message, print what arrives";
 
@@ -120,7 +120,7 @@ fn handle_bytes(shared: &Shared, bytes: &[u8]) -> Result<bool, String> {
     }
     print_dissections(connection);
     flush(connection, writer);
-    Ok(connection.state() == State::Closed)
+    Ok(connection.state().is_finished())
 }
 
 /// `ws://host:port/path?query` into `("host:port", "/path?query")`; the article's

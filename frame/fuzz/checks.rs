@@ -36,7 +36,7 @@ pub fn decode(data: &[u8]) {
                     Ok(Some(_)) => {}
                     Ok(None) => break,
                     Err(_) => {
-                        assert_eq!(connection.state(), State::Closed);
+                        assert_eq!(connection.state(), State::Failed);
                         break;
                     }
                 }

@@ -5,11 +5,12 @@
 
 use crate::close::{CloseCode, CloseFrame, close_payload, parse_close_payload};
 use crate::codec::{FrameHeader, encode_fragment};
-use crate::dissect::{Direction, Dissection, SHOWN_PAYLOAD_BYTES};
+use crate::dissect::{Dissection, Recorder};
 use crate::error::ProtocolError;
 use crate::mask::{apply_mask, random_masking_key};
 use crate::message::{Message, MessageAssembler};
-use crate::opcode::Opcode;
+use crate::opcode::{Control, Kind, Opcode};
+use crate::output::{EncodedMessage, Output};
 
 /// Which end of the connection we are: it decides who masks (section 5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,16 +21,38 @@ pub enum Role {
     Client,
 }
 
-/// Where the connection is in its life (section 7).
+/// Where the connection is in its life (section 7), and who closed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// Messages flow both ways.
     Open,
-    /// We sent a close frame and wait for the peer's (section 7.1.2).
-    Closing,
-    /// The close handshake is done, or the connection failed: send what is queued, then
-    /// close the TCP connection (the server closes first, section 7.1.1).
-    Closed,
+    /// We sent a close frame first and wait for the peer's (section 7.1.2); nothing but
+    /// that close frame may follow ours (section 5.5.1).
+    ClosedByUs,
+    /// The peer's close frame came first and our reply is queued: the close handshake is
+    /// done.
+    ClosedByPeer,
+    /// We closed first and the peer answered: the close handshake is done.
+    CloseAcknowledged,
+    /// We failed the connection (section 7.1.7): our close frame with the error's code is
+    /// queued (unless we had sent one already) and we read nothing more.
+    Failed,
+}
+
+impl State {
+    /// True while data messages may still be sent.
+    pub fn is_open(self) -> bool {
+        self == State::Open
+    }
+
+    /// True once nothing more will be read: send what is queued, then close TCP (the
+    /// server closes first, section 7.1.1).
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            State::ClosedByPeer | State::CloseAcknowledged | State::Failed
+        )
+    }
 }
 
 /// Size limits, checked from the frame header, before anything is allocated.
@@ -79,7 +102,6 @@ pub enum Event {
 struct IncomingFrame {
     header: FrameHeader,
     received: u64,
-    dissection: Option<Dissection>,
 }
 
 /// One WebSocket connection, without the socket.
@@ -91,6 +113,8 @@ struct IncomingFrame {
 pub struct Connection {
     role: Role,
     state: State,
+    /// The close frame we sent, if we sent one (first, or as the reply to the peer's).
+    close_sent: Option<CloseFrame>,
     /// Received bytes not yet used; `input_start` marks how far they are used, so that
     /// several frames from one read cost no copying.
     input: Vec<u8>,
@@ -99,10 +123,9 @@ pub struct Connection {
     max_frame: usize,
     message: MessageAssembler,
     control_payload: Vec<u8>,
-    output: Vec<u8>,
-    output_start: usize,
+    output: Output,
     /// `Some` when `--verbose` asked to see every frame.
-    dissections: Option<Vec<Dissection>>,
+    recorder: Option<Recorder>,
 }
 
 /// Buffers larger than this are given back to the allocator once empty, so an idle
@@ -115,28 +138,28 @@ impl Connection {
         Connection {
             role,
             state: State::Open,
+            close_sent: None,
             input: Vec::new(),
             input_start: 0,
             frame: None,
             max_frame: limits.max_frame,
             message: MessageAssembler::new(limits.max_message),
             control_payload: Vec::new(),
-            output: Vec::new(),
-            output_start: 0,
-            dissections: None,
+            output: Output::default(),
+            recorder: None,
         }
     }
 
     /// Starts recording a [`Dissection`] of every frame in both directions.
     pub fn record_dissections(&mut self) {
-        self.dissections.get_or_insert_with(Vec::new);
+        self.recorder.get_or_insert_with(Recorder::default);
     }
 
     /// The dissections recorded since the last call.
     pub fn take_dissections(&mut self) -> Vec<Dissection> {
-        self.dissections
+        self.recorder
             .as_mut()
-            .map(std::mem::take)
+            .map(Recorder::take)
             .unwrap_or_default()
     }
 
@@ -145,9 +168,16 @@ impl Connection {
         self.state
     }
 
-    /// Hands the connection bytes read from the socket. Bytes after a close are ignored.
+    /// The close frame we sent: the close we started, the reply we gave to the peer's, or
+    /// the code we failed the connection with. `None` before any, and when we replied to an
+    /// empty close with an empty one.
+    pub fn close_sent(&self) -> Option<&CloseFrame> {
+        self.close_sent.as_ref()
+    }
+
+    /// Hands the connection bytes read from the socket. Bytes after the end are ignored.
     pub fn receive(&mut self, bytes: &[u8]) {
-        if self.state == State::Closed {
+        if self.state.is_finished() {
             return;
         }
         if self.input_start == self.input.len() {
@@ -162,7 +192,7 @@ impl Connection {
 
     /// The next thing the peer did, or `Ok(None)` when the bytes received so far hold no
     /// complete event (read more). On a protocol error the close frame with the right
-    /// code is already queued and the state is `Closed`: log the error, send the output,
+    /// code is already queued and the state is `Failed`: log the error, send the output,
     /// close the socket.
     pub fn next_event(&mut self) -> Result<Option<Event>, ProtocolError> {
         match self.decode_event() {
@@ -178,7 +208,7 @@ impl Connection {
     }
 
     fn decode_event(&mut self) -> Result<Option<Event>, ProtocolError> {
-        while self.state != State::Closed {
+        while !self.state.is_finished() {
             if self.frame.is_none() && !self.start_frame()? {
                 return Ok(None);
             }
@@ -187,16 +217,11 @@ impl Connection {
             let available = (self.input.len() - self.input_start) as u64;
             let take = remaining.min(available) as usize;
             let piece = &mut self.input[self.input_start..self.input_start + take];
-            // `--verbose` shows the first bytes as they were on the wire: keep just those.
-            let shown_on_wire = frame
-                .dissection
-                .as_ref()
-                .map(|_| piece[..piece.len().min(SHOWN_PAYLOAD_BYTES)].to_vec());
+            if let Some(recorder) = self.recorder.as_mut() {
+                recorder.received_payload(piece);
+            }
             if let Some(key) = frame.header.masking_key {
                 apply_mask(piece, key, frame.received as usize);
-            }
-            if let (Some(dissection), Some(on_wire)) = (frame.dissection.as_mut(), shown_on_wire) {
-                dissection.record_payload(&on_wire, piece);
             }
             if frame.header.opcode.is_control() {
                 self.control_payload.extend_from_slice(piece);
@@ -208,24 +233,31 @@ impl Connection {
             if frame.received < frame.header.payload_len {
                 return Ok(None);
             }
-            let finished = self.frame.take().expect("a frame is in progress");
-            if let (Some(dissection), Some(list)) = (finished.dissection, self.dissections.as_mut())
-            {
-                list.push(dissection);
+            let header = self.frame.take().expect("a frame is in progress").header;
+            if let Some(recorder) = self.recorder.as_mut() {
+                recorder.received_end();
             }
-            let header = finished.header;
-            if header.opcode.is_control() {
-                let payload = std::mem::take(&mut self.control_payload);
-                return self.control_event(header.opcode, payload).map(Some);
-            }
-            if let Some(message) = self.message.end_frame(header.fin)? {
-                return Ok(Some(match message {
-                    Message::Text(text) => Event::Text(text),
-                    Message::Binary(bytes) => Event::Binary(bytes),
-                }));
+            if let Some(event) = self.finish_frame(header)? {
+                return Ok(Some(event));
             }
         }
         Ok(None)
+    }
+
+    /// A frame's payload is all in: a control frame is an event at once, a data frame may
+    /// complete a message.
+    fn finish_frame(&mut self, header: FrameHeader) -> Result<Option<Event>, ProtocolError> {
+        if let Kind::Control(control) = header.opcode.kind() {
+            let payload = std::mem::take(&mut self.control_payload);
+            return self.control_event(control, payload).map(Some);
+        }
+        Ok(self
+            .message
+            .end_frame(header.fin)?
+            .map(|message| match message {
+                Message::Text(text) => Event::Text(text),
+                Message::Binary(bytes) => Event::Binary(bytes),
+            }))
     }
 
     /// Parses and checks the next frame header. Returns false when more bytes are needed.
@@ -234,10 +266,9 @@ impl Connection {
         let Some((header, header_len)) = FrameHeader::parse(buffered)? else {
             return Ok(false);
         };
-        let dissection = self
-            .dissections
-            .is_some()
-            .then(|| Dissection::new(Direction::Received, header, &buffered[..header_len]));
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.received_header(header, &buffered[..header_len]);
+        }
         self.input_start += header_len;
         self.check_header(&header)?;
         if !header.opcode.is_control() {
@@ -254,7 +285,6 @@ impl Connection {
         self.frame = Some(IncomingFrame {
             header,
             received: 0,
-            dissection,
         });
         Ok(true)
     }
@@ -284,47 +314,54 @@ impl Connection {
     }
 
     /// Control frames are answered on the spot (section 5.5).
-    fn control_event(&mut self, opcode: Opcode, payload: Vec<u8>) -> Result<Event, ProtocolError> {
-        match opcode {
-            Opcode::Ping => {
-                if self.state == State::Open {
+    fn control_event(
+        &mut self,
+        control: Control,
+        payload: Vec<u8>,
+    ) -> Result<Event, ProtocolError> {
+        match control {
+            Control::Ping => {
+                if self.state.is_open() {
                     self.queue_frame(Opcode::Pong, &payload);
                 }
                 Ok(Event::Ping(payload))
             }
-            Opcode::Pong => Ok(Event::Pong(payload)),
-            Opcode::Close => {
+            Control::Pong => Ok(Event::Pong(payload)),
+            Control::Close => {
                 let close = parse_close_payload(&payload)?;
-                if self.state == State::Open {
+                if self.state.is_open() {
                     // Echo the peer's code (section 5.5.1); an empty close gets an empty reply.
-                    let reply = match &close {
-                        Some(frame) => close_payload(frame.code, ""),
-                        None => Vec::new(),
-                    };
-                    self.queue_frame(Opcode::Close, &reply);
+                    let reply = close.as_ref().map(|frame| CloseFrame {
+                        code: frame.code,
+                        reason: String::new(),
+                    });
+                    self.queue_close(reply);
+                    self.state = State::ClosedByPeer;
+                } else {
+                    self.state = State::CloseAcknowledged;
                 }
-                self.state = State::Closed;
                 Ok(Event::Close(close))
             }
-            other => unreachable!("control_event called with {other}"),
         }
     }
 
     /// "Fail the WebSocket Connection" (section 7.1.7): send a close with the error's code
     /// unless we already sent one, and stop reading.
     fn fail(&mut self, error: &ProtocolError) {
-        if self.state == State::Open {
-            let reason = error.to_string();
-            self.queue_frame(Opcode::Close, &close_payload(error.close_code(), &reason));
+        if self.state.is_open() {
+            self.queue_close(Some(CloseFrame {
+                code: error.close_code(),
+                reason: error.to_string(),
+            }));
         }
-        self.state = State::Closed;
+        self.state = State::Failed;
         self.input = Vec::new();
         self.input_start = 0;
         self.frame = None;
     }
 
-    /// Sends a text message. Ignored once the connection is closing: RFC 6455 section
-    /// 5.5.1 forbids data frames after a close frame.
+    /// Sends a text message. Ignored once a close frame of ours is queued: RFC 6455
+    /// section 5.5.1 forbids data frames after it.
     pub fn send_text(&mut self, text: &str) {
         self.send_data(Opcode::Text, text.as_bytes());
     }
@@ -334,74 +371,106 @@ impl Connection {
         self.send_data(Opcode::Binary, bytes);
     }
 
+    /// Sends a message encoded once for many connections (ignored once closing, like
+    /// [`Connection::send_text`]). A server queues the shared bytes as they are; a client
+    /// must mask, so it encodes the payload anew.
+    pub fn send_encoded(&mut self, message: &EncodedMessage) {
+        if !self.state.is_open() {
+            return;
+        }
+        if self.role == Role::Client {
+            return self.queue_frame(message.opcode(), message.payload());
+        }
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.sent(message.frame());
+        }
+        self.output.push_shared(message.shared_frame());
+    }
+
     /// Sends a ping; the peer answers with a pong carrying the same payload (at most 125
     /// bytes, longer payloads are cut).
     pub fn send_ping(&mut self, payload: &[u8]) {
-        if self.state == State::Open {
+        if self.state.is_open() {
             self.queue_frame(Opcode::Ping, &payload[..payload.len().min(125)]);
         }
     }
 
-    /// Starts the close handshake: queues a close frame and waits for the peer's.
+    /// Starts the close handshake: queues a close frame and waits for the peer's. Does
+    /// nothing once a close frame of ours is queued: the first close is the one that counts.
     pub fn close(&mut self, code: CloseCode, reason: &str) {
-        if self.state == State::Open {
-            self.queue_frame(Opcode::Close, &close_payload(code, reason));
-            self.state = State::Closing;
+        if self.state.is_open() {
+            self.queue_close(Some(CloseFrame {
+                code,
+                reason: reason.to_owned(),
+            }));
+            self.state = State::ClosedByUs;
         }
     }
 
+    /// Gives up on a peer that reads too slowly: drops every frame not yet started (it
+    /// would never catch up), then closes with `code` like [`Connection::close`]. A frame
+    /// already half written is finished first, so the close frame arrives whole.
+    pub fn close_discarding_output(&mut self, code: CloseCode, reason: &str) {
+        if self.state.is_open() {
+            self.output.discard_unstarted();
+            self.close(code, reason);
+        }
+    }
+
+    fn queue_close(&mut self, frame: Option<CloseFrame>) {
+        let payload = frame
+            .as_ref()
+            .map(|frame| close_payload(frame.code, &frame.reason))
+            .unwrap_or_default();
+        self.queue_frame(Opcode::Close, &payload);
+        self.close_sent = frame;
+    }
+
     fn send_data(&mut self, opcode: Opcode, payload: &[u8]) {
-        if self.state == State::Open {
+        if self.state.is_open() {
             self.queue_frame(opcode, payload);
         }
     }
 
     fn queue_frame(&mut self, opcode: Opcode, payload: &[u8]) {
         let masking_key = (self.role == Role::Client).then(random_masking_key);
-        let frame_start = self.output.len();
-        encode_fragment(opcode, true, payload, masking_key, &mut self.output);
-        if let Some(list) = self.dissections.as_mut() {
-            let header = FrameHeader::new(opcode, payload.len() as u64, masking_key);
-            let header_len = header.encoded_len();
-            let header_bytes = &self.output[frame_start..frame_start + header_len];
-            let mut dissection = Dissection::new(Direction::Sent, header, header_bytes);
-            dissection.record_payload(&self.output[frame_start + header_len..], payload);
-            list.push(dissection);
-        }
+        let recorder = &mut self.recorder;
+        self.output.push_own(|out| {
+            let start = out.len();
+            encode_fragment(opcode, true, payload, masking_key, out);
+            if let Some(recorder) = recorder {
+                recorder.sent(&out[start..]);
+            }
+        });
     }
 
-    /// Bytes waiting to be written to the socket.
+    /// Bytes waiting to be written to the socket (the next piece of them: write it, call
+    /// [`Connection::consume_output`], and ask again until it is empty).
     pub fn pending_output(&self) -> &[u8] {
-        &self.output[self.output_start..]
+        self.output.pending()
+    }
+
+    /// How many bytes wait to be sent, in all: what a slow reader costs us (a browser
+    /// calls the same figure `bufferedAmount`).
+    pub fn buffered_amount(&self) -> usize {
+        self.output.waiting()
     }
 
     /// Reports that the first `written` bytes of [`Connection::pending_output`] were sent.
     pub fn consume_output(&mut self, written: usize) {
-        self.output_start = (self.output_start + written).min(self.output.len());
-        if self.output_start == self.output.len() {
-            if self.output.capacity() > KEEP_BUFFER_CAPACITY {
-                self.output = Vec::new();
-            } else {
-                self.output.clear();
-            }
-            self.output_start = 0;
-        } else if self.output_start > KEEP_BUFFER_CAPACITY
-            && self.output_start >= self.output.len() / 2
-        {
-            // A peer that reads slower than we queue never lets the output empty: without
-            // this, the bytes already sent would stay at the front and the buffer would grow
-            // by everything ever sent. Moving the unsent half down costs at most as much as
-            // sending it did.
-            self.output.drain(..self.output_start);
-            self.output_start = 0;
-        }
+        self.output.consume(written);
     }
 
-    /// Takes all pending output at once, for servers that hand bytes to a writer thread.
+    /// Moves waiting frames into `batch`, whole: at least one, then more while `batch`
+    /// stays within `limit` bytes. For a writer thread that writes outside a lock.
+    pub fn move_output_into(&mut self, batch: &mut Vec<u8>, limit: usize) {
+        self.output.move_into(batch, limit);
+    }
+
+    /// Takes all pending output at once.
     pub fn take_output(&mut self) -> Vec<u8> {
-        let mut output = std::mem::take(&mut self.output);
-        output.drain(..self.output_start);
-        self.output_start = 0;
+        let mut output = Vec::new();
+        self.output.move_into(&mut output, usize::MAX);
         output
     }
 
@@ -417,6 +486,7 @@ impl Connection {
 mod tests {
     use super::*;
     use crate::codec::encode_frame;
+    use crate::dissect::Direction;
 
     fn client_frame(opcode: Opcode, payload: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -491,7 +561,7 @@ mod tests {
             reason: "bye".into(),
         };
         assert_eq!(connection.next_event(), Ok(Some(Event::Close(Some(frame)))));
-        assert_eq!(connection.state(), State::Closed);
+        assert_eq!(connection.state(), State::ClosedByPeer);
         let reply = CloseFrame {
             code: CloseCode::from(4000),
             reason: String::new(),
@@ -530,7 +600,8 @@ mod tests {
             connection.receive(&bytes);
             let error = connection.next_event().unwrap_err();
             assert_eq!(error.close_code(), code, "{error}");
-            assert_eq!(connection.state(), State::Closed);
+            assert_eq!(connection.state(), State::Failed);
+            assert_eq!(connection.close_sent().map(|frame| frame.code), Some(code));
             match frames_sent_by(&mut connection).as_slice() {
                 [Event::Close(Some(frame))] => assert_eq!(frame.code, code),
                 other => panic!("expected one close frame, got {other:?}"),
@@ -612,7 +683,11 @@ mod tests {
     fn closing_waits_for_the_peers_close() {
         let mut connection = server();
         connection.close(CloseCode::GoingAway, "shutting down");
-        assert_eq!(connection.state(), State::Closing);
+        assert_eq!(connection.state(), State::ClosedByUs);
+        assert_eq!(
+            connection.close_sent().map(|frame| frame.code),
+            Some(CloseCode::GoingAway)
+        );
         connection.send_text("not sent");
         let sent = frames_sent_by(&mut connection);
         assert_eq!(sent.len(), 1);
@@ -621,7 +696,7 @@ mod tests {
             &close_payload(CloseCode::GoingAway, ""),
         ));
         assert!(matches!(connection.next_event(), Ok(Some(Event::Close(_)))));
-        assert_eq!(connection.state(), State::Closed);
+        assert_eq!(connection.state(), State::CloseAcknowledged);
         assert!(
             connection.pending_output().is_empty(),
             "no second close frame"
@@ -650,16 +725,69 @@ mod tests {
         let message = vec![5u8; 64 * 1024];
         for _ in 0..1000 {
             connection.send_binary(&message);
-            // The peer takes a little less than we queue: the output never empties.
-            let pending = connection.pending_output().len();
-            connection.consume_output(pending.saturating_sub(100_000).max(message.len() - 10));
+            // The peer takes a little less than we queue: the output never empties, and
+            // what it holds must be what waits, not everything ever sent.
+            let mut to_take = message.len() - 10;
+            while to_take > 0 {
+                let piece = connection.pending_output().len().min(to_take);
+                connection.consume_output(piece);
+                to_take -= piece;
+            }
             assert!(
-                connection.output.capacity() < 1024 * 1024,
-                "the output buffer grew to {} bytes",
-                connection.output.capacity()
+                connection.buffered_amount() < 1024 * 1024,
+                "the output grew to {} bytes",
+                connection.buffered_amount()
             );
         }
         assert!(!connection.pending_output().is_empty());
+    }
+
+    #[test]
+    fn an_encoded_message_goes_to_many_connections() {
+        let message = EncodedMessage::text("to everyone");
+        for _ in 0..3 {
+            let mut connection = server();
+            connection.send_encoded(&message);
+            assert_eq!(
+                frames_sent_by(&mut connection),
+                [Event::Text("to everyone".into())]
+            );
+        }
+        let mut client = Connection::new(Role::Client, Limits::default());
+        client.send_encoded(&message);
+        let mut peer = server();
+        peer.receive(&client.take_output());
+        assert_eq!(
+            peer.next_event(),
+            Ok(Some(Event::Text("to everyone".into()))),
+            "a client masks the shared message anew"
+        );
+    }
+
+    #[test]
+    fn a_slow_peer_is_closed_behind_the_frame_being_written() {
+        let mut connection = server();
+        connection.send_binary(&[1; 100]);
+        connection.send_encoded(&EncodedMessage::binary(&[2; 100]));
+        connection.consume_output(10);
+        connection.close_discarding_output(CloseCode::PolicyViolation, "too slow");
+        connection.close_discarding_output(CloseCode::GoingAway, "a second close");
+        let rest = connection.take_output();
+        let mut bytes = vec![0; 10];
+        bytes.extend(rest);
+        let mut client = Connection::new(Role::Client, Limits::default());
+        let mut head = Vec::new();
+        encode_frame(Opcode::Binary, &[1; 100], None, &mut head);
+        bytes[..10].copy_from_slice(&head[..10]);
+        client.receive(&bytes);
+        assert_eq!(client.next_event(), Ok(Some(Event::Binary(vec![1; 100]))));
+        match client.next_event() {
+            Ok(Some(Event::Close(Some(frame)))) => {
+                assert_eq!(frame.code, CloseCode::PolicyViolation)
+            }
+            other => panic!("expected the close frame, got {other:?}"),
+        }
+        assert_eq!(connection.state(), State::ClosedByUs);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::codec::FrameHeader;
+use crate::mask::apply_mask;
 use crate::opcode::Opcode;
 
 /// How many payload bytes a dissection shows in hex.
@@ -45,12 +46,63 @@ impl Dissection {
         }
     }
 
-    /// Keeps the first payload bytes, before and after unmasking, until enough are shown.
-    pub fn record_payload(&mut self, on_wire: &[u8], unmasked: &[u8]) {
+    /// Keeps the first payload bytes as they were on the wire, and unmasks its own copy of
+    /// them, until enough are shown. `offset` is where `on_wire` starts in the payload.
+    pub fn record_payload(&mut self, on_wire: &[u8], offset: usize) {
         let room = SHOWN_PAYLOAD_BYTES.saturating_sub(self.payload.len());
-        let take = room.min(unmasked.len());
-        self.payload_on_wire.extend_from_slice(&on_wire[..take]);
-        self.payload.extend_from_slice(&unmasked[..take]);
+        let shown = &on_wire[..room.min(on_wire.len())];
+        let mut unmasked = shown.to_vec();
+        if let Some(key) = self.header.masking_key {
+            apply_mask(&mut unmasked, key, offset);
+        }
+        self.payload_on_wire.extend_from_slice(shown);
+        self.payload.extend(unmasked);
+    }
+}
+
+/// Watches a connection's frames go by, both ways, for `--verbose`. The connection tells it
+/// about each header and each piece of payload as it was on the wire, and decides nothing
+/// by it: the receive path is the same with or without a recorder.
+#[derive(Debug, Default)]
+pub(crate) struct Recorder {
+    receiving: Option<(Dissection, usize)>,
+    finished: Vec<Dissection>,
+}
+
+impl Recorder {
+    /// A received frame's header was parsed from `header_bytes`.
+    pub(crate) fn received_header(&mut self, header: FrameHeader, header_bytes: &[u8]) {
+        let dissection = Dissection::new(Direction::Received, header, header_bytes);
+        self.receiving = Some((dissection, 0));
+    }
+
+    /// The next received payload bytes, still masked.
+    pub(crate) fn received_payload(&mut self, on_wire: &[u8]) {
+        if let Some((dissection, offset)) = self.receiving.as_mut() {
+            dissection.record_payload(on_wire, *offset);
+            *offset += on_wire.len();
+        }
+    }
+
+    /// The received frame is complete.
+    pub(crate) fn received_end(&mut self) {
+        if let Some((dissection, _)) = self.receiving.take() {
+            self.finished.push(dissection);
+        }
+    }
+
+    /// We queued this whole frame.
+    pub(crate) fn sent(&mut self, frame: &[u8]) {
+        if let Ok(Some((header, header_len))) = FrameHeader::parse(frame) {
+            let mut dissection = Dissection::new(Direction::Sent, header, &frame[..header_len]);
+            dissection.record_payload(&frame[header_len..], 0);
+            self.finished.push(dissection);
+        }
+    }
+
+    /// The frames seen since the last call.
+    pub(crate) fn take(&mut self) -> Vec<Dissection> {
+        std::mem::take(&mut self.finished)
     }
 }
 
@@ -144,7 +196,7 @@ mod tests {
         ];
         let (header, header_len) = FrameHeader::parse(&bytes).unwrap().unwrap();
         let mut dissection = Dissection::new(Direction::Received, header, &bytes[..header_len]);
-        dissection.record_payload(&bytes[header_len..], b"Hello");
+        dissection.record_payload(&bytes[header_len..], 0);
         let text = dissection.to_string();
         assert!(text.contains("header bytes: 81 85 37 fa 21 3d"), "{text}");
         assert!(

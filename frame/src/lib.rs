@@ -2,16 +2,18 @@
 //! learning. It is sans-IO: it turns bytes into events and calls into bytes, and never
 //! touches a socket, so the suite's blocking and polling servers share every protocol rule.
 //!
-//! Read it in this order: [`handshake`] (and [`http`] under it), [`codec`] and [`mask`]
-//! (one frame), [`message`] and [`utf8`] (frames into messages), [`close`], and last
-//! [`connection`], which ties them together. [`dissect`] takes a frame apart for
-//! `--verbose`. Flags, log lines and start-up errors are not the protocol: they live in the
+//! Read it in this order: [`handshake`] (and [`http`] under it), [`opcode`], [`codec`] and
+//! [`mask`] (one frame), [`message`] and [`utf8`] (frames into messages), [`close`],
+//! [`output`] (what waits for the socket), and last [`connection`], which ties them
+//! together and records who closed; [`closing`] is how a server then closes TCP (section
+//! 7.1.1). [`dissect`] watches frames go by for `--verbose`. Flags, log lines and start-up errors are not the protocol: they live in the
 //! `cli` crate beside this one.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod close;
+pub mod closing;
 pub mod codec;
 pub mod connection;
 pub mod dissect;
@@ -21,9 +23,11 @@ pub mod http;
 pub mod mask;
 pub mod message;
 pub mod opcode;
+pub mod output;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame, close_payload, parse_close_payload};
+pub use closing::{CLOSE_TIMEOUT, LINGER_BYTES, LINGER_TIMEOUT, Linger, LingerStep};
 pub use codec::{FrameHeader, LengthForm, encode_fragment, encode_frame};
 pub use connection::{Connection, Event, Limits, Role, State};
 pub use dissect::{Direction, Dissection};
@@ -35,5 +39,6 @@ pub use handshake::{
 pub use http::{HeadReader, RequestHead};
 pub use mask::apply_mask;
 pub use message::{Message, MessageAssembler};
-pub use opcode::Opcode;
+pub use opcode::{Control, Data, Kind, Opcode};
+pub use output::EncodedMessage;
 pub use utf8::Utf8Validator;

@@ -24,7 +24,56 @@ pub enum Opcode {
     Reserved(u8),
 }
 
+/// The three control opcodes RFC 6455 defines (section 5.5): what a connection answers on
+/// the spot. A separate type, so that code handling control frames matches all of them
+/// and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Control {
+    /// 0x8: the close handshake.
+    Close,
+    /// 0x9: the peer asks for a Pong.
+    Ping,
+    /// 0xA: the answer to a Ping.
+    Pong,
+}
+
+/// The data opcodes: a message starts with Text or Binary and goes on with Continuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Data {
+    /// 0x0: the next fragment of the message being received.
+    Continuation,
+    /// 0x1: a text message starts.
+    Text,
+    /// 0x2: a binary message starts.
+    Binary,
+}
+
+/// An opcode sorted the way a receiver must treat it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Part of a message.
+    Data(Data),
+    /// Answered on the spot, may arrive between fragments.
+    Control(Control),
+    /// 0x3-0x7 and 0xB-0xF: no meaning here; the connection fails with 1002.
+    Reserved(u8),
+}
+
 impl Opcode {
+    /// Sorts the opcode into data, control or reserved, so that a `match` on the result
+    /// needs no arm for a case that cannot happen.
+    pub fn kind(self) -> Kind {
+        match self {
+            Opcode::Continuation => Kind::Data(Data::Continuation),
+            Opcode::Text => Kind::Data(Data::Text),
+            Opcode::Binary => Kind::Data(Data::Binary),
+            Opcode::Close => Kind::Control(Control::Close),
+            Opcode::Ping => Kind::Control(Control::Ping),
+            Opcode::Pong => Kind::Control(Control::Pong),
+            Opcode::Reserved(value) => Kind::Reserved(value),
+        }
+    }
+
     /// True for Close, Ping and Pong, and for the reserved control range 0xB-0xF:
     /// control frames must fit in 125 bytes and may never be fragmented (section 5.5).
     pub fn is_control(self) -> bool {
@@ -79,6 +128,26 @@ impl From<Opcode> for u8 {
     }
 }
 
+impl From<Control> for Opcode {
+    fn from(control: Control) -> Opcode {
+        match control {
+            Control::Close => Opcode::Close,
+            Control::Ping => Opcode::Ping,
+            Control::Pong => Opcode::Pong,
+        }
+    }
+}
+
+impl From<Data> for Opcode {
+    fn from(data: Data) -> Opcode {
+        match data {
+            Data::Continuation => Opcode::Continuation,
+            Data::Text => Opcode::Text,
+            Data::Binary => Opcode::Binary,
+        }
+    }
+}
+
 impl fmt::Display for Opcode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "0x{:X} ({})", u8::from(*self), self.name())
@@ -103,6 +172,19 @@ mod tests {
         }
         for value in [0u8, 1, 2, 8, 9, 10] {
             assert!(Opcode::from(value).is_allowed(), "opcode {value}");
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for value in 0u8..16 {
+            let opcode = Opcode::from(value);
+            let back = match opcode.kind() {
+                Kind::Data(data) => Opcode::from(data),
+                Kind::Control(control) => Opcode::from(control),
+                Kind::Reserved(reserved) => Opcode::Reserved(reserved),
+            };
+            assert_eq!(back, opcode);
         }
     }
 
