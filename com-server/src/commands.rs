@@ -10,8 +10,8 @@ use cli::log::{log, quoted};
 use crate::chat::{MemberId, Rename, Room};
 use crate::clock::UtcDateTime;
 use crate::names;
-use crate::server::{StopReason, Stopper};
 use crate::settings::Settings;
+use crate::shared::{StopReason, Stopper};
 
 /// What a message asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

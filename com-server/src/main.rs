@@ -14,6 +14,7 @@ mod outbox;
 mod server;
 mod session;
 mod settings;
+mod shared;
 mod tcp;
 
 use std::process::ExitCode;

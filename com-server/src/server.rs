@@ -16,6 +16,7 @@ use crate::chat::Room;
 use crate::handshake;
 use crate::session;
 use crate::settings::Settings;
+use crate::shared::{Shared, StopReason, Stopper};
 use crate::tcp::THREAD_STACK_SIZE;
 
 /// Clients turned away with a 503 on a short-lived thread each, which waits for their
@@ -29,74 +30,6 @@ const REFUSAL_READ_TIMEOUT: Duration = Duration::from_secs(2);
 /// the client's time to answer, then the lingering close (`frame::closing`).
 const SHUTDOWN_WAIT: Duration =
     Duration::from_secs(frame::CLOSE_TIMEOUT.as_secs() + frame::LINGER_TIMEOUT.as_secs());
-
-/// What every session shares.
-#[derive(Debug)]
-pub struct Shared {
-    /// The command line.
-    pub settings: Settings,
-    /// Everyone online.
-    pub room: Room,
-    /// Where `break` asks the main thread to stop the server.
-    pub stopper: Stopper,
-}
-
-/// Why the server stops.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StopReason {
-    /// `--time-limit` ran out.
-    TimeLimit(Duration),
-    /// A client sent `break` (with `--allow-break`).
-    Break {
-        /// Who sent it.
-        name: String,
-    },
-}
-
-/// A one-shot signal from any thread to the main thread: please stop.
-#[derive(Debug, Default)]
-pub struct Stopper {
-    reason: Mutex<Option<StopReason>>,
-    requested: Condvar,
-}
-
-impl Stopper {
-    fn lock(&self) -> MutexGuard<'_, Option<StopReason>> {
-        self.reason.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Asks the server to stop; the first reason given is the one that counts.
-    pub fn request(&self, reason: StopReason) {
-        self.lock().get_or_insert(reason);
-        self.requested.notify_all();
-    }
-
-    /// Blocks until a stop is requested or `time_limit` has passed.
-    fn wait(&self, time_limit: Option<Duration>) -> StopReason {
-        let deadline = time_limit.and_then(|limit| Instant::now().checked_add(limit));
-        let mut reason = self.lock();
-        loop {
-            if let Some(reason) = reason.clone() {
-                return reason;
-            }
-            reason = match (deadline, time_limit) {
-                (Some(deadline), Some(limit)) => {
-                    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                        return StopReason::TimeLimit(limit);
-                    };
-                    self.requested
-                        .wait_timeout(reason, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-                _ => self
-                    .requested
-                    .wait(reason)
-                    .unwrap_or_else(PoisonError::into_inner),
-            };
-        }
-    }
-}
 
 /// A counted resource (connections, refusals in progress): take a `Slot`, and dropping
 /// it gives the slot back, however the thread that held it ends.

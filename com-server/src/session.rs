@@ -17,7 +17,7 @@ use crate::commands::{self, Caller, Command, Context};
 use crate::handshake::{self, Refusal};
 use crate::keepalive::{Action, Keepalive};
 use crate::outbox::{self, Outbox, Received};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::tcp::{close_gracefully, is_timeout};
 
 /// How much one `read` may bring in. Larger messages simply take several reads.

@@ -42,7 +42,7 @@ enum Phase {
     Replying(Reply),
     /// Boxed: a `frame::Connection` is a few hundred bytes, the other phases a few dozen,
     /// and the list of clients moves its entries around as clients leave.
-    Open(Box<Session>),
+    Open(Box<Upgraded>),
     /// Our side is shut down; reading and discarding until the client's FIN or a bound
     /// (`frame::closing`, RFC 6455 section 7.1.1).
     Lingering(Linger),
@@ -259,7 +259,7 @@ impl Handshake {
                 // A client may send its first frames right behind the request, without
                 // waiting for our 101: they are already in the buffer.
                 connection.receive(after_head);
-                Step::Next(Phase::Open(Box::new(Session {
+                Step::Next(Phase::Open(Box::new(Upgraded {
                     connection,
                     handshake_response,
                     close_deadline: None,
@@ -299,7 +299,7 @@ impl Reply {
 /// An upgraded connection: the `frame` state machine does the protocol, this feeds it
 /// bytes and writes what it queues.
 #[derive(Debug)]
-struct Session {
+struct Upgraded {
     connection: Connection,
     /// The 101 response until it is written: it goes out before any frame.
     handshake_response: Vec<u8>,
@@ -307,7 +307,7 @@ struct Session {
     close_deadline: Option<Instant>,
 }
 
-impl Session {
+impl Upgraded {
     fn serve(
         &mut self,
         stream: &mut TcpStream,

@@ -14,7 +14,7 @@
 //! 50 us, 100 us, 200 us ... up to a cap, and any work resets it. The trade-off is idle
 //! CPU against the latency of the first message after a quiet spell. The cap is 20 ms, or
 //! 200 times what the last quiet pass took if that is longer: with 1000 idle connections a
-//! pass takes ~0.7 ms, so the loop sleeps up to ~150 ms and idle polling stays under 1% of
+//! pass takes ~0.7 ms, so the loop sleeps up to ~150 ms and idle polling stays under 0.5% of
 //! a core, while a message after a long silence may wait that long. Once traffic flows the
 //! loop never sleeps at all.
 

@@ -22,11 +22,12 @@ const FLAGS: &[Flag] = &[
         "127.0.0.1:7777",
         "address to listen on",
     ),
+    // The same name as the WebSocket servers' flag; there is no close frame to send here.
     Flag::value(
-        "limit",
+        "time-limit",
         "SECS",
-        "",
-        "stop after this many seconds, even if no client comes",
+        "0",
+        "stop after SECS, even if no client comes (0: run until stopped)",
     ),
 ];
 
@@ -36,10 +37,10 @@ const GREETING: &[u8] = b"Hello, Client!\r\n";
 fn main() {
     let args = cli::parse_or_exit("simple", ABOUT, FLAGS);
     let addr: SocketAddr = args.value_or_exit("addr");
-    let limit: Option<u64> = args
-        .all("limit")
-        .last()
-        .map(|_| args.value_or_exit::<u64>("limit"));
+    let time_limit = match args.value_or_exit::<u64>("time-limit") {
+        0 => None,
+        seconds => Some(seconds),
+    };
 
     println!("SERVER START");
     // std's `TcpListener::bind` (inside `bind_or_exit`) does in one call what the PHP script does in four:
@@ -54,7 +55,7 @@ fn main() {
     println!("Listening socket...");
 
     let stopping = Arc::new(AtomicBool::new(false));
-    if let Some(seconds) = limit {
+    if let Some(seconds) = time_limit {
         stop_after(Duration::from_secs(seconds), local_addr, stopping.clone());
     }
 

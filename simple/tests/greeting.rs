@@ -1,5 +1,5 @@
 //! The real `simple` binary on a free port: a client gets `Hello, Client!` and the log
-//! shows each step of the article; `--limit` stops it; a taken port is one clear error.
+//! shows each step of the article; `--time-limit` stops it; a taken port is one clear error.
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
@@ -20,7 +20,7 @@ fn start(args: &[&str]) -> (ServerProcess, SocketAddr) {
 
 #[test]
 fn a_client_is_greeted_and_the_steps_are_logged() {
-    let (server, addr) = start(&["--addr", "127.0.0.1:0", "--limit", "60"]);
+    let (server, addr) = start(&["--addr", "127.0.0.1:0", "--time-limit", "60"]);
     let received = exchange_raw(addr, b"");
     assert_eq!(received, b"Hello, Client!\r\n");
     server
@@ -48,7 +48,7 @@ fn a_client_is_greeted_and_the_steps_are_logged() {
 
 #[test]
 fn limit_stops_the_server_without_clients() {
-    let (mut server, _addr) = start(&["--addr", "127.0.0.1:0", "--limit", "1"]);
+    let (mut server, _addr) = start(&["--addr", "127.0.0.1:0", "--time-limit", "1"]);
     let status = server
         .wait_exit(Duration::from_secs(10))
         .expect("simple stopped by itself");
@@ -89,11 +89,11 @@ fn help_and_bad_flags() {
         text.contains("--addr HOST:PORT") && text.contains("(default: 127.0.0.1:7777)"),
         "{text}"
     );
-    assert!(text.contains("--limit SECS"), "{text}");
+    assert!(text.contains("--time-limit SECS"), "{text}");
 
     for bad in [
         &["--port", "1"][..],
-        &["--limit", "soon"],
+        &["--time-limit", "soon"],
         &["--addr", "nowhere"],
     ] {
         let mut server = ServerProcess::spawn(SIMPLE, bad);
