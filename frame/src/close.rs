@@ -1,10 +1,8 @@
-//! Close codes and close frames (RFC 6455 sections 5.5.1 and 7.4). A close frame's payload
-//! is empty, or a 2-byte status code followed by a UTF-8 reason; `CloseCode` names every
-//! code in the articles' table and knows which of them may travel on the wire.
+//! Close codes (RFC 6455 section 7.4): `CloseCode` names every code in the articles' table
+//! and knows which of them may travel on the wire. The close frame that carries one is in
+//! `close_frame.rs`.
 
 use std::fmt;
-
-use crate::error::ProtocolError;
 
 /// A close status code. The registered codes 1000-1015 have their own variants; the
 /// ranges 3000-3999 (libraries and frameworks) and 4000-4999 (private use) carry their
@@ -176,54 +174,12 @@ impl fmt::Display for CloseCode {
     }
 }
 
-/// The content of a close frame that carried a status code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloseFrame {
-    /// Why the peer is closing.
-    pub code: CloseCode,
-    /// Optional human-readable text (UTF-8, at most 123 bytes so the frame fits in 125).
-    pub reason: String,
-}
-
-/// Reads a close frame's payload (section 5.5.1). An empty payload is valid and means
-/// "no status code" (`Ok(None)`); one byte is a protocol error; a code that may not be
-/// sent is a protocol error; a reason that is not UTF-8 is invalid payload data (1007).
-pub fn parse_close_payload(payload: &[u8]) -> Result<Option<CloseFrame>, ProtocolError> {
-    match payload {
-        [] => Ok(None),
-        [_] => Err(ProtocolError::CloseOneByte),
-        [high, low, reason @ ..] => {
-            let number = u16::from_be_bytes([*high, *low]);
-            let code = CloseCode::from(number);
-            if !code.is_allowed() {
-                return Err(ProtocolError::CloseCodeNotAllowed(number));
-            }
-            let reason =
-                std::str::from_utf8(reason).map_err(|_| ProtocolError::CloseReasonNotUtf8)?;
-            Ok(Some(CloseFrame {
-                code,
-                reason: reason.to_owned(),
-            }))
-        }
-    }
-}
-
-/// Builds a close frame's payload: the code in network byte order, then the reason,
-/// cut at a character boundary so the whole control frame stays within 125 bytes.
-pub fn close_payload(code: CloseCode, reason: &str) -> Vec<u8> {
-    let mut end = reason.len().min(123);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut payload = Vec::with_capacity(2 + end);
-    payload.extend_from_slice(&u16::from(code).to_be_bytes());
-    payload.extend_from_slice(&reason.as_bytes()[..end]);
-    payload
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The table's second column is what a close frame may carry: checked through the
+    // frame reader too.
+    use crate::close_frame::parse_close_payload;
 
     /// The validity table of RFC 6455 section 7.4, one row per code or range edge.
     #[test]
@@ -277,34 +233,6 @@ mod tests {
         for number in 0..=u16::MAX {
             assert_eq!(u16::from(CloseCode::from(number)), number);
         }
-    }
-
-    #[test]
-    fn payload_shapes() {
-        assert_eq!(parse_close_payload(&[]), Ok(None));
-        assert_eq!(
-            parse_close_payload(&[0x03]),
-            Err(ProtocolError::CloseOneByte)
-        );
-        assert_eq!(
-            parse_close_payload(&[0x03, 0xE8, b'b', b'y', b'e']),
-            Ok(Some(CloseFrame {
-                code: CloseCode::Normal,
-                reason: "bye".into()
-            }))
-        );
-        assert_eq!(
-            parse_close_payload(&[0x03, 0xE8, 0xFF]),
-            Err(ProtocolError::CloseReasonNotUtf8)
-        );
-    }
-
-    #[test]
-    fn long_reasons_are_cut_at_a_character_boundary() {
-        let reason = "я".repeat(100); // 200 bytes, 2 bytes a letter
-        let payload = close_payload(CloseCode::GoingAway, &reason);
-        assert!(payload.len() <= 125);
-        assert!(std::str::from_utf8(&payload[2..]).is_ok());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! UTF-8, limits, the close handshake) and no socket, so a blocking server and a polling
 //! server drive the very same code.
 
-use crate::close::{CloseCode, CloseFrame, close_payload, parse_close_payload};
+use crate::close::CloseCode;
+use crate::close_frame::{CloseFrame, close_payload, parse_close_payload};
 use crate::codec::{FrameHeader, encode_fragment};
 use crate::dissect::{Dissection, Recorder};
 use crate::error::ProtocolError;

@@ -49,8 +49,8 @@ pub fn validate_upgrade(head: RequestHead) -> Result<UpgradeRequest, HandshakeEr
     if head.method != "GET" {
         return Err(HandshakeError::MethodNotAllowed(head.method));
     }
-    if head.version != "HTTP/1.1" {
-        return Err(HandshakeError::HttpVersion(head.version));
+    if !head.version.can_upgrade() {
+        return Err(HandshakeError::HttpVersion(head.version.to_string()));
     }
     if head.header("Host").is_none() {
         return Err(HandshakeError::MissingHeader("Host"));

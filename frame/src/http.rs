@@ -8,6 +8,41 @@ use crate::error::HandshakeError;
 /// under 1 KiB; the cap keeps a client from making us hold megabytes of "headers".
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
 
+/// The HTTP version of a request: `HTTP/1.` and a minor number, the only major version that
+/// speaks this text protocol. The one rule about versions in the suite lives here: any
+/// HTTP/1.x request can be read, and only 1.1 or higher can be upgraded (RFC 6455 section
+/// 4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HttpVersion {
+    /// 1 for `HTTP/1.1`.
+    pub minor: u8,
+}
+
+impl HttpVersion {
+    /// `HTTP/1.1`, the version a handshake needs.
+    pub const HTTP_1_1: HttpVersion = HttpVersion { minor: 1 };
+
+    /// Reads `HTTP/1.x`; anything else is `None`.
+    pub fn parse(text: &str) -> Option<HttpVersion> {
+        let minor = text.strip_prefix("HTTP/1.")?;
+        if minor.is_empty() || !minor.bytes().all(|byte| byte.is_ascii_digit()) {
+            return None;
+        }
+        minor.parse().ok().map(|minor| HttpVersion { minor })
+    }
+
+    /// True when a request of this version may be upgraded to a WebSocket.
+    pub fn can_upgrade(self) -> bool {
+        self >= HttpVersion::HTTP_1_1
+    }
+}
+
+impl std::fmt::Display for HttpVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP/1.{}", self.minor)
+    }
+}
+
 /// A parsed HTTP request line and headers: everything up to the blank line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestHead {
@@ -16,7 +51,7 @@ pub struct RequestHead {
     /// The request target as sent: `/path?query`.
     pub target: String,
     /// `HTTP/1.1`, `HTTP/1.0`, ...
-    pub version: String,
+    pub version: HttpVersion,
     /// Header names and values in the order received, values trimmed.
     pub headers: Vec<(String, String)>,
     /// The request line and headers exactly as received (the echo server shows them).
@@ -67,9 +102,9 @@ impl RequestHead {
                 "the request target must start with /",
             ));
         }
-        if !version.starts_with("HTTP/1.") {
+        let Some(version) = HttpVersion::parse(version) else {
             return Err(HandshakeError::Malformed("the version must be HTTP/1.x"));
-        }
+        };
         let mut headers = Vec::new();
         for line in lines.take_while(|line| !line.is_empty()) {
             let Some((name, value)) = line.split_once(':') else {
@@ -91,7 +126,7 @@ impl RequestHead {
         let head = RequestHead {
             method: method.to_owned(),
             target: target.to_owned(),
-            version: version.to_owned(),
+            version,
             headers,
             raw: text[..text.len() - 4].to_owned(),
         };
@@ -288,6 +323,17 @@ pub fn text_response(status: u16, extra_headers: &[(&str, &str)], text: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_version_rule() {
+        assert_eq!(HttpVersion::parse("HTTP/1.1"), Some(HttpVersion::HTTP_1_1));
+        assert!(HttpVersion::parse("HTTP/1.1").is_some_and(HttpVersion::can_upgrade));
+        assert!(HttpVersion::parse("HTTP/1.0").is_some_and(|v| !v.can_upgrade()));
+        for bad in ["HTTP/2.0", "HTTP/1.", "HTTP/1.x", "http/1.1", "HTTP/1.1 "] {
+            assert_eq!(HttpVersion::parse(bad), None, "{bad}");
+        }
+        assert_eq!(HttpVersion { minor: 0 }.to_string(), "HTTP/1.0");
+    }
 
     const FIREFOX: &[u8] =
         b"GET /chat?name=%D0%91%D0%BE%D0%B3%D0%B4%D0%B0%D0%BD&x=a+b HTTP/1.1\r\n\

@@ -3,7 +3,7 @@
 //! touches a socket, so the suite's blocking and polling servers share every protocol rule.
 //!
 //! Read it in this order: [`handshake`] (and [`http`] under it), [`opcode`], [`codec`] and
-//! [`mask`] (one frame), [`message`] and [`utf8`] (frames into messages), [`close`],
+//! [`mask`] (one frame), [`message`] and [`utf8`] (frames into messages), [`close`] and [`close_frame`],
 //! [`output`] (what waits for the socket), and last [`connection`], which ties them
 //! together and records who closed; [`closing`] is how a server then closes TCP (section
 //! 7.1.1). [`dissect`] watches frames go by for `--verbose`. Flags, log lines and start-up errors are not the protocol: they live in the
@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod close;
+pub mod close_frame;
 pub mod closing;
 pub mod codec;
 pub mod connection;
@@ -26,7 +27,8 @@ pub mod opcode;
 pub mod output;
 pub mod utf8;
 
-pub use close::{CloseCode, CloseFrame, close_payload, parse_close_payload};
+pub use close::CloseCode;
+pub use close_frame::{CloseFrame, close_payload, parse_close_payload};
 pub use closing::{CLOSE_TIMEOUT, LINGER_BYTES, LINGER_TIMEOUT, Linger, LingerStep};
 pub use codec::{FrameHeader, LengthForm, encode_fragment, encode_frame};
 pub use connection::{Connection, Event, Limits, Role, State};
@@ -36,7 +38,7 @@ pub use handshake::{
     UpgradeRequest, accept_key, accept_response, check_origin, negotiate, reject_response,
     validate_upgrade, wants_upgrade,
 };
-pub use http::{HeadReader, RequestHead};
+pub use http::{HeadReader, HttpVersion, RequestHead};
 pub use mask::apply_mask;
 pub use message::{Message, MessageAssembler};
 pub use opcode::{Control, Data, Kind, Opcode};
