@@ -258,21 +258,14 @@ impl Args {
     }
 }
 
-/// An I/O error as a short sentence: "Address already in use", without the
-/// "(os error 98)" that std appends and a learner cannot use.
-pub fn describe_io_error(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(position) => text[..position].to_owned(),
-        None => text,
-    }
-}
-
 /// Binds the listening socket, or fails the way every server of the suite does: one line
 /// on stderr (`Error: cannot bind 127.0.0.1:7776: Address already in use`) and exit code 1.
 pub fn bind_or_exit(addr: std::net::SocketAddr) -> std::net::TcpListener {
     std::net::TcpListener::bind(addr).unwrap_or_else(|error| {
-        eprintln!("Error: cannot bind {addr}: {}", describe_io_error(&error));
+        eprintln!(
+            "Error: cannot bind {addr}: {}",
+            crate::io_errors::describe_io_error(&error)
+        );
         std::process::exit(1);
     })
 }

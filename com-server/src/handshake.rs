@@ -6,14 +6,15 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use cli::io_errors::{interrupted, timed_out};
 use cli::log::log;
 use frame::handshake::upgrade_required_response;
 use frame::{
-    HandshakeError, HeadReader, RequestHead, UpgradeRequest, negotiate, reject_response,
-    wants_upgrade,
+    HandshakeError, HeadReader, RequestHead, RequestVerdict, UpgradeRequest, judge_request,
+    reject_response,
 };
 
-use crate::tcp::{close_gracefully, is_timeout};
+use crate::tcp::close_gracefully;
 
 /// A request that may become a WebSocket.
 #[derive(Debug)]
@@ -74,8 +75,8 @@ pub fn read_request_head(
                     return Ok(complete);
                 }
             }
-            Err(error) if is_timeout(&error) => return Err(HeadError::TimedOut(timeout)),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if timed_out(&error) => return Err(HeadError::TimedOut(timeout)),
+            Err(error) if interrupted(&error) => {}
             Err(error) => return Err(HeadError::Io(error)),
         }
     }
@@ -113,24 +114,22 @@ pub fn accept(
             });
         }
     };
-    if !wants_upgrade(&head) {
+    match judge_request(head, allowed_origins) {
+        RequestVerdict::Upgrade { request, response } => Ok(Accepted {
+            request,
+            response,
+            leftover,
+        }),
         // A browser tab or curl asking for a page: tell it, in HTTP, what this server is.
-        return Err(Refusal {
+        RequestVerdict::PlainHttp(head) => Err(Refusal {
             response: Some(upgrade_required_response()),
             log_line: format!(
                 "refused 426: a plain HTTP {} {} without Upgrade: websocket",
                 head.method,
                 cli::log::quoted(&head.target)
             ),
-        });
-    }
-    match negotiate(head, allowed_origins) {
-        Ok((request, response)) => Ok(Accepted {
-            request,
-            response,
-            leftover,
         }),
-        Err(error) => Err(refusal(&error)),
+        RequestVerdict::Refuse(error) => Err(refusal(&error)),
     }
 }
 
@@ -138,7 +137,7 @@ pub fn accept(
 pub fn refusal(error: &HandshakeError) -> Refusal {
     Refusal {
         response: Some(reject_response(error)),
-        log_line: format!("refused {}: {error}", error.status()),
+        log_line: cli::log::refused(error),
     }
 }
 

@@ -2,14 +2,15 @@
 //! a blocking read stops a thread from sending, so everything the client receives goes
 //! through its outbox and writer thread, and the reader never waits for a slow socket.
 
-use std::io::{self, Read};
+use std::io::Read;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use cli::describe_io_error;
-use cli::log::{log, quoted};
+use cli::io_errors::{interrupted, timed_out};
+use cli::log::{closed, log};
 use frame::{CLOSE_TIMEOUT, CloseCode, CloseFrame, Connection, Event, Limits, ProtocolError, Role};
 
 use crate::chat::MemberId;
@@ -18,7 +19,7 @@ use crate::handshake::{self, Refusal};
 use crate::keepalive::{Action, Keepalive};
 use crate::outbox::{self, Outbox, Received};
 use crate::shared::Shared;
-use crate::tcp::{close_gracefully, is_timeout};
+use crate::tcp::close_gracefully;
 
 /// How much one `read` may bring in. Larger messages simply take several reads.
 const READ_BUFFER_BYTES: usize = 16 * 1024;
@@ -149,12 +150,12 @@ impl Session<'_> {
                         return ending;
                     }
                 }
-                Err(error) if is_timeout(&error) => {
+                Err(error) if timed_out(&error) => {
                     if let Some(ending) = self.on_quiet() {
                         return ending;
                     }
                 }
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) if interrupted(&error) => {}
                 Err(error) => return Ending::Dropped(describe_io_error(&error)),
             }
         }
@@ -298,13 +299,7 @@ fn describe(ending: Ending, initiated: Option<CloseFrame>, writer_error: Option<
     match (ending, initiated) {
         (Ending::Failed(error), _) => format!("failed {}: {error}", error.close_code()),
         (_, Some(ours)) => format!("closed {}: {}", ours.code, ours.reason),
-        (Ending::ClosedByClient(Some(frame)), None) if frame.reason.is_empty() => {
-            format!("closed {}", frame.code)
-        }
-        (Ending::ClosedByClient(Some(frame)), None) => {
-            format!("closed {}: {}", frame.code, quoted(&frame.reason))
-        }
-        (Ending::ClosedByClient(None), None) => format!("closed {}", CloseCode::NoStatusReceived),
+        (Ending::ClosedByClient(frame), None) => closed(frame.as_ref()),
         (Ending::Dropped(why), None) => format!("dropped: {}", writer_error.unwrap_or(why)),
     }
 }

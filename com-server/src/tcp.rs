@@ -6,6 +6,7 @@ use std::io::{self, Read};
 use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
 
+use cli::io_errors::{interrupted, timed_out};
 use frame::{Linger, LingerStep};
 
 /// Each connection costs two threads (reader and writer). Neither recurses nor keeps big
@@ -13,19 +14,10 @@ use frame::{Linger, LingerStep};
 /// address space instead of the default 2 MiB each.
 pub const THREAD_STACK_SIZE: usize = 256 * 1024;
 
-/// True for the errors a read or write timeout produces (`WouldBlock` on Unix,
-/// `TimedOut` on Windows).
-pub fn is_timeout(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
-}
-
 /// A failed write as a sentence for the log: a timeout means the client stopped reading.
 pub fn describe_write_error(error: &io::Error, stream: &TcpStream) -> String {
     match stream.write_timeout() {
-        Ok(Some(timeout)) if is_timeout(error) => format!(
+        Ok(Some(timeout)) if timed_out(error) => format!(
             "the client read nothing for {} s",
             timeout.as_secs_f64().round()
         ),
@@ -47,7 +39,7 @@ pub fn close_gracefully(mut stream: TcpStream) {
         }
         step = match stream.read(&mut sink) {
             Ok(count) => linger.read(count, Instant::now()),
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => linger.next(Instant::now()),
+            Err(error) if interrupted(&error) => linger.next(Instant::now()),
             Err(_) => LingerStep::Close,
         };
     }

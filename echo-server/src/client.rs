@@ -7,10 +7,10 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Instant;
 
 use cli::describe_io_error;
-use cli::log::{log, quoted};
+use cli::log::{closed, log, quoted, refused};
 use frame::{
     CLOSE_TIMEOUT, CloseCode, Connection, Event, HandshakeError, HeadReader, Limits, Linger,
-    LingerStep, RequestHead, Role, negotiate, reject_response, wants_upgrade,
+    LingerStep, RequestHead, RequestVerdict, Role, judge_request, reject_response,
 };
 
 use crate::http_pages;
@@ -162,7 +162,7 @@ fn dropped(peer: SocketAddr, why: &str) -> Step {
 
 /// An HTTP refusal: logged, then sent.
 fn refuse(peer: SocketAddr, error: &HandshakeError, deadline: Instant) -> Phase {
-    log(format_args!("{peer} refused {}: {error}", error.status()));
+    log(format_args!("{peer} {}", refused(error)));
     Phase::Replying(Reply {
         response: reject_response(error),
         written: 0,
@@ -228,44 +228,48 @@ impl Handshake {
         now: Instant,
     ) -> Step {
         let answer_deadline = now + settings.server.handshake_timeout;
-        if !wants_upgrade(&head) {
-            let answer = http_pages::page(&head, &settings.instance);
-            log(format_args!(
-                "{peer} answered {}: {} {}",
-                answer.status,
-                head.method,
-                quoted(&head.target)
-            ));
-            return Step::Next(Phase::Replying(Reply {
-                response: answer.response,
-                written: 0,
-                deadline: answer_deadline,
-            }));
-        }
-        match negotiate(head, &settings.server.allowed_origins) {
-            Err(error) => Step::Next(refuse(peer, &error, answer_deadline)),
-            Ok((_request, handshake_response)) => {
-                let mut connection = Connection::new(
-                    Role::Server,
-                    Limits::with_max_message(settings.server.max_message),
-                );
-                if settings.verbose {
-                    connection.record_dissections();
+        let (handshake_response, mut connection) =
+            match judge_request(head, &settings.server.allowed_origins) {
+                RequestVerdict::PlainHttp(head) => {
+                    let page = http_pages::page(&head, &settings.instance);
+                    log(format_args!(
+                        "{peer} answered {}: {} {}",
+                        page.status,
+                        head.method,
+                        quoted(&head.target)
+                    ));
+                    return Step::Next(Phase::Replying(Reply {
+                        response: page.response,
+                        written: 0,
+                        deadline: answer_deadline,
+                    }));
                 }
-                log(format_args!("{peer} connected"));
-                if let Some(greeting) = &settings.greeting {
-                    connection.send_text(greeting);
+                RequestVerdict::Refuse(error) => {
+                    return Step::Next(refuse(peer, &error, answer_deadline));
                 }
-                // A client may send its first frames right behind the request, without
-                // waiting for our 101: they are already in the buffer.
-                connection.receive(after_head);
-                Step::Next(Phase::Open(Box::new(Upgraded {
-                    connection,
-                    handshake_response,
-                    close_deadline: None,
-                })))
-            }
+                RequestVerdict::Upgrade { response, .. } => (
+                    response,
+                    Connection::new(
+                        Role::Server,
+                        Limits::with_max_message(settings.server.max_message),
+                    ),
+                ),
+            };
+        if settings.verbose {
+            connection.record_dissections();
         }
+        log(format_args!("{peer} connected"));
+        if let Some(greeting) = &settings.greeting {
+            connection.send_text(greeting);
+        }
+        // A client may send its first frames right behind the request, without waiting
+        // for our 101: they are already in the buffer.
+        connection.receive(after_head);
+        Step::Next(Phase::Open(Box::new(Upgraded {
+            connection,
+            handshake_response,
+            close_deadline: None,
+        })))
     }
 }
 
@@ -404,20 +408,7 @@ impl Upgraded {
                 // The pong is already queued (section 5.5.2), and a pong needs no answer.
                 Event::Ping(_) | Event::Pong(_) => {}
                 Event::Close(close) => {
-                    match close {
-                        // The reason is the client's text: quoted, so that a newline in
-                        // it cannot forge a second log line.
-                        Some(frame) if !frame.reason.is_empty() => log(format_args!(
-                            "{peer} closed {}: {}",
-                            frame.code,
-                            quoted(&frame.reason)
-                        )),
-                        Some(frame) => log(format_args!("{peer} closed {}", frame.code)),
-                        None => log(format_args!(
-                            "{peer} closed {}",
-                            CloseCode::NoStatusReceived
-                        )),
-                    }
+                    log(format_args!("{peer} {}", closed(close.as_ref())));
                     return true;
                 }
             }

@@ -5,15 +5,7 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
-/// The socket has nothing for us (read) or no room (write) right now.
-pub fn would_block(error: &io::Error) -> bool {
-    error.kind() == io::ErrorKind::WouldBlock
-}
-
-/// A signal arrived during the system call: simply try again.
-pub fn interrupted(error: &io::Error) -> bool {
-    error.kind() == io::ErrorKind::Interrupted
-}
+use cli::io_errors::{interrupted, would_block};
 
 /// What one nonblocking read gave.
 #[derive(Debug)]

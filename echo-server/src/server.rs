@@ -22,12 +22,12 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use cli::describe_io_error;
+use cli::io_errors::{interrupted, would_block};
 use cli::log::log;
 use frame::HandshakeError;
 
 use crate::client::{Activity, Client};
 use crate::idle::IdleBackoff;
-use crate::nonblocking::{interrupted, would_block};
 use crate::settings::Settings;
 
 /// The one read buffer every client shares: a client's bytes are copied out of it into

@@ -139,6 +139,35 @@ pub fn negotiate(
     Ok((request, response))
 }
 
+/// What a server does with a complete request head: the one decision both servers make,
+/// in the order they make it.
+#[derive(Debug)]
+pub enum RequestVerdict {
+    /// A valid upgrade from an allowed origin: send `response` (the 101), then frames.
+    Upgrade {
+        /// The checked request (path, query, origin).
+        request: UpgradeRequest,
+        /// The 101 Switching Protocols answer.
+        response: Vec<u8>,
+    },
+    /// No WebSocket asked for (a browser tab, curl): answer in plain HTTP as the server
+    /// sees fit (a page, or 426 Upgrade Required).
+    PlainHttp(RequestHead),
+    /// An upgrade that breaks a rule: send `reject_response(&error)` and close.
+    Refuse(HandshakeError),
+}
+
+/// Judges a complete request head: plain HTTP, a refused upgrade, or an accepted one.
+pub fn judge_request(head: RequestHead, allowed_origins: &[String]) -> RequestVerdict {
+    if !wants_upgrade(&head) {
+        return RequestVerdict::PlainHttp(head);
+    }
+    match negotiate(head, allowed_origins) {
+        Ok((request, response)) => RequestVerdict::Upgrade { request, response },
+        Err(error) => RequestVerdict::Refuse(error),
+    }
+}
+
 /// The refusal for a failed handshake: the status, the headers the RFC asks for
 /// (`Sec-WebSocket-Version: 13` with 426, `Allow: GET` with 405, `Retry-After` with 503)
 /// and the error's message as a plain-text body.

@@ -35,8 +35,8 @@ pub use connection::{Connection, Event, Limits, Role, State};
 pub use dissect::{Direction, Dissection};
 pub use error::{HandshakeError, ProtocolError};
 pub use handshake::{
-    UpgradeRequest, accept_key, accept_response, check_origin, negotiate, reject_response,
-    validate_upgrade, wants_upgrade,
+    RequestVerdict, UpgradeRequest, accept_key, accept_response, check_origin, judge_request,
+    negotiate, reject_response, validate_upgrade, wants_upgrade,
 };
 pub use http::{HeadReader, HttpVersion, RequestHead};
 pub use mask::apply_mask;
