@@ -119,6 +119,7 @@ class Checker:
     def __init__(self, docs, book):
         self.docs, self.book = docs, book
         self.problems = []
+        self.notes = []
         self.includes = self.links = 0
         self.fragments = []  # (page, html page, fragment) to find in the HTML too
 
@@ -216,7 +217,7 @@ class Checker:
                 if not path or SCHEME.match(path) or path.startswith("/"):
                     continue
                 if not os.path.exists(os.path.join(os.path.dirname(html), unquote(path))):
-                    self.problems.append("%s: links to %s, which is not there (did repo_links.py run?)" % (html, target))
+                    self.problems.append("%s: links to %s, which is not there (a missing file, or repo_links.py did not run)" % (html, target))
         ids = {}
         for page, line, target, fragment in self.fragments:
             html = self.html_name(target)
@@ -240,6 +241,10 @@ class Checker:
         )
         for page in sources:
             self.check_page(page, pages)
+            if page not in pages and os.path.basename(page) != "SUMMARY.md":
+                # Not an error: a page may wait in docs/ until SUMMARY.md lists it.
+                self.notes.append("note: %s is not in SUMMARY.md, so not in the HTML book"
+                                  % os.path.relpath(page, self.docs))
         if check_html:
             self.check_output(pages)
         return len(pages)
@@ -317,7 +322,7 @@ def self_test():
         if not any("left unexpanded" in problem for problem in checker.problems):
             failures.append("an include left in the HTML was not reported (got %s)" % checker.problems)
         if [problem for problem in checker.problems if "not there" in problem] != [
-            "%s: links to two.html#x, which is not there (did repo_links.py run?)"
+            "%s: links to two.html#x, which is not there (a missing file, or repo_links.py did not run)"
             % os.path.join(book, "01-one.html")
         ]:
             failures.append("a broken link in the HTML was not reported alone (got %s)" % checker.problems)
@@ -336,6 +341,8 @@ def main(arguments):
     if "--book" in arguments:
         book = os.path.abspath(arguments[arguments.index("--book") + 1])
     checker, count = check(DOCS, book)
+    for note in checker.notes:
+        print(note)
     for problem in checker.problems:
         print("FAIL " + problem)
     if checker.problems:
