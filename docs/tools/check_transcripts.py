@@ -14,7 +14,9 @@ Directives, as HTML comments on the line before a block (invisible on GitHub):
   <!-- transcript: background -->   the block's one command is a server: start it, wait
       until it has printed the block's lines up to the first `...` (or 30 s), run the
       chapter's next blocks, then stop it (SIGINT) at the end of the chapter and check its
-      whole output against the block.
+      whole output against the block. The book's command has no time limit (a reader
+      takes as long as they like); a watchdog of the checker's own stops the server after
+      SAFETY_LIMIT seconds even if the checker itself was killed.
   <!-- transcript: skip (reason) -->  not run; the reason is printed (use sparingly: only
       for commands that cannot run here, such as a browser).
   <!-- transcript: stdin TEXT -->     feed TEXT (with \\n escapes) to the block's commands.
@@ -33,6 +35,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMMAND_TIMEOUT = 180
+# A background server outlives a killed checker by at most this long (a chapter takes minutes).
+SAFETY_LIMIT = 1800
 CARGO_NOISE = re.compile(
     r"^\s+(Compiling|Finished|Running|Blocking|Updating|Downloaded|Downloading|Locking|Adding|Checking)\b"
 )
@@ -127,6 +131,13 @@ class Background:
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        # Its own session, so that it survives the checker; SIGINT first, as a reader would.
+        self.watchdog = subprocess.Popen(
+            ["bash", "-c", "sleep %d; kill -INT -- -%d; sleep 10; kill -KILL -- -%d"
+             % (SAFETY_LIMIT, self.process.pid, self.process.pid)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def output(self):
         with open(self.log_path, "rb") as handle:
@@ -155,6 +166,8 @@ class Background:
         return False
 
     def stop_and_check(self):
+        os.killpg(self.watchdog.pid, signal.SIGKILL)
+        self.watchdog.wait()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
             try:
