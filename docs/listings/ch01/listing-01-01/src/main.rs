@@ -2,6 +2,7 @@
 //! on 127.0.0.1:7777 (or the address given as the first argument), and answers every
 //! client with `Hello, Client!` and a hang-up, one client after another.
 
+// ANCHOR: all
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -39,3 +40,4 @@ fn greet(mut stream: TcpStream) {
     // Closing our side is what makes telnet print "Connection closed by foreign host".
     let _ = stream.shutdown(Shutdown::Both);
 }
+// ANCHOR_END: all

@@ -2,6 +2,7 @@
 //! the client's `Sec-WebSocket-Key` the way RFC 6455 sections 1.3 and 4.2.2 say:
 //! base64(SHA-1(key + GUID)). Give it a key as the first argument and it prints the answer.
 
+// ANCHOR: all
 #![forbid(unsafe_code)]
 
 use base64::Engine as _;
@@ -51,3 +52,4 @@ mod tests {
         assert!(answer.ends_with('=') && !answer.ends_with("=="));
     }
 }
+// ANCHOR_END: all

@@ -77,7 +77,6 @@ fn hex(bytes: &[u8]) -> String {
     hex.join(" ")
 }
 
-// ANCHOR: main
 fn main() {
     let mut bytes = Vec::new();
     for arg in std::env::args().skip(1) {
@@ -126,7 +125,6 @@ fn main() {
         header.payload_len
     );
 }
-// ANCHOR_END: main
 
 #[cfg(test)]
 mod tests {

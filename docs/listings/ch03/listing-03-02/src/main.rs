@@ -4,7 +4,6 @@
 
 #![forbid(unsafe_code)]
 
-// ANCHOR: header
 /// One frame header, field by field.
 #[derive(Debug, PartialEq, Eq)]
 struct FrameHeader {
@@ -58,7 +57,6 @@ fn parse_header(buffer: &[u8]) -> Result<Option<(FrameHeader, usize)>, String> {
     };
     Ok(Some((header, header_len)))
 }
-// ANCHOR_END: header
 
 fn opcode_name(opcode: u8) -> &'static str {
     match opcode {
@@ -87,7 +85,6 @@ fn apply_mask(payload: &mut [u8], masking_key: [u8; 4]) {
 }
 // ANCHOR_END: apply_mask
 
-// ANCHOR: main
 fn main() {
     let mut bytes = Vec::new();
     for arg in std::env::args().skip(1) {
@@ -152,7 +149,6 @@ fn main() {
     }
     // ANCHOR_END: payload
 }
-// ANCHOR_END: main
 
 #[cfg(test)]
 mod tests {
