@@ -27,10 +27,7 @@ fn main() -> std::io::Result<()> {
 }
 
 fn greet(mut stream: TcpStream) {
-    let peer = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let peer = stream.peer_addr().map_or(String::new(), |a| a.to_string());
     println!("{peer} greeted");
     // `\r\n` is the line end telnet expects. A client that vanished gets no greeting,
     // and the next client is served all the same.

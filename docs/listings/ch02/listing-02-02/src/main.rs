@@ -38,10 +38,7 @@ fn main() -> std::io::Result<()> {
     // One client at a time: the next waits in the kernel's queue meanwhile (chapter 1).
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        let peer = stream
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+        let peer = stream.peer_addr().map_or(String::new(), |a| a.to_string());
         if let Err(error) = serve(stream, &peer) {
             println!("{peer} dropped: {error}");
         }

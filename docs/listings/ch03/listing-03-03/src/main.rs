@@ -19,10 +19,7 @@ fn main() -> std::io::Result<()> {
     // Chapter 4 serves many clients from one thread, chapter 5 with a thread each.
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        let peer = stream
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+        let peer = stream.peer_addr().map_or(String::new(), |a| a.to_string());
         if let Err(error) = serve(stream, &peer) {
             println!("{peer} dropped: {error}");
         }
@@ -40,7 +37,8 @@ fn serve(mut stream: TcpStream, peer: &str) -> std::io::Result<()> {
     loop {
         let header = read_header(&mut stream)?;
         // The rules this listing checks, each with its close code (section 7.4.1).
-        // LIMIT: no fragments and no ping or pong (RFC 6455 5.4 and 5.5 require both).
+        // LIMIT: no fragments and no ping or pong (RFC 6455 5.4 and 5.5 require both),
+        // and the RSV bits (5.2) are not even read.
         let refusal = if !header.masked {
             Some((1002, "client frames must be masked (RFC 6455 5.1)"))
         } else if header.payload_len > MAX_PAYLOAD {
@@ -60,7 +58,8 @@ fn serve(mut stream: TcpStream, peer: &str) -> std::io::Result<()> {
         let payload = read_payload(&mut stream, header.payload_len)?;
         if header.opcode == 0x8 {
             // Answer with the client's code (section 5.5.1), then hang up: the server
-            // closes TCP first (section 7.1.1). LIMIT: the reason is not checked.
+            // closes TCP first (section 7.1.1). LIMIT: neither code nor reason is checked,
+            // nor the 125-byte cap on control frames (5.5).
             let code = payload.get(..2).unwrap_or_default();
             write_frame(&mut stream, 0x8, code)?;
             println!("{peer} closed with payload {code:02x?}");

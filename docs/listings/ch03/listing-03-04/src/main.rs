@@ -17,10 +17,7 @@ fn main() -> std::io::Result<()> {
     // Still one client at a time: chapter 4 lifts that limit, not the library.
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        let peer = stream
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
+        let peer = stream.peer_addr().map_or(String::new(), |a| a.to_string());
         if let Err(error) = serve(stream, &peer) {
             println!("{peer} dropped: {error}");
         }
