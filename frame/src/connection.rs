@@ -397,7 +397,12 @@ impl Connection {
                 reason: error.to_string(),
             }));
         }
-        if was_open && error.leaves_framing_intact() {
+        // A broken close frame is still the peer's close: it will send no other.
+        let broken_close = self
+            .frame
+            .as_ref()
+            .is_some_and(|frame| frame.header.opcode == Opcode::Close);
+        if was_open && error.leaves_framing_intact() && !broken_close {
             self.state = State::ClosedByUs;
             self.awaiting_close_after_failure = true;
             if let Some(frame) = self.frame.as_mut() {
@@ -713,6 +718,21 @@ mod tests {
             [Event::Close(Some(frame))] => assert_eq!(frame.code, CloseCode::MessageTooBig),
             other => panic!("expected our one close frame, no pong, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_close_frame_too_long_is_still_the_peers_close() {
+        let mut connection = server();
+        connection.receive(&client_frame(Opcode::Close, &[b'x'; 126]));
+        assert_eq!(
+            connection.next_event(),
+            Err(ProtocolError::ControlFrameTooLong(126))
+        );
+        assert_eq!(
+            connection.state(),
+            State::Failed,
+            "nothing more to wait for"
+        );
     }
 
     #[test]
