@@ -111,7 +111,10 @@ mod tests {
     fn any_other_path_echoes_and_other_methods_are_refused() {
         let (status, text) = answer_to("GET /some/path?q=1 HTTP/1.1\r\nHost: h\r\n\r\n");
         assert_eq!(status, 200);
-        assert!(text.contains("GET /some/path?q=1 HTTP/1.1\r\nHost: h"), "{text}");
+        assert!(
+            text.contains("GET /some/path?q=1 HTTP/1.1\r\nHost: h"),
+            "{text}"
+        );
         let (status, text) = answer_to("POST / HTTP/1.1\r\nHost: h\r\n\r\n");
         assert_eq!(status, 405);
         assert!(text.contains("Allow: GET"), "{text}");

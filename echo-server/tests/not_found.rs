@@ -15,7 +15,9 @@ fn any_path_echoes_the_request() {
         let body = String::from_utf8(body).expect("text body");
         assert!(body.starts_with("Request served by "), "{body}");
         assert!(
-            body.contains(&format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test: {path}")),
+            body.contains(&format!(
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test: {path}"
+            )),
             "{body}"
         );
     }
