@@ -107,6 +107,7 @@ pub fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         outbox,
         keepalive: Keepalive::new(settings.ping_interval, Instant::now()),
         closing_since: None,
+        failure: None,
         shared,
     };
     // A client may send its first frames right behind its request head.
@@ -129,6 +130,9 @@ struct Session<'a> {
     keepalive: Keepalive,
     /// When a close frame of ours was queued (by us or by the room), to bound the wait.
     closing_since: Option<Instant>,
+    /// The rule the client broke, if it broke one: our close frame carries its code, and
+    /// we still wait for the client's close (`frame::Connection` reads nothing else).
+    failure: Option<ProtocolError>,
     shared: &'a Shared,
 }
 
@@ -202,7 +206,14 @@ impl Session<'_> {
                 Event::Close(frame) => return Some(Ending::ClosedByClient(frame)),
             }
         }
-        error.map(Ending::Failed)
+        let error = error?;
+        if self.outbox.state().is_finished() {
+            return Some(Ending::Failed(error));
+        }
+        self.failure = Some(error);
+        self.closing_since.get_or_insert_with(Instant::now);
+        self.shared.room.leave(self.id);
+        None
     }
 
     fn on_text(&mut self, text: &str) {
@@ -263,8 +274,13 @@ impl Session<'_> {
         self.shared.room.leave(self.id);
     }
 
-    fn finish(self, ending: Ending, writer: JoinHandle<()>) {
+    fn finish(mut self, ending: Ending, writer: JoinHandle<()>) {
         self.shared.room.leave(self.id);
+        // However the wait for the client's close ended, the broken rule is the story.
+        let ending = match self.failure.take() {
+            Some(error) => Ending::Failed(error),
+            None => ending,
+        };
         let outcome = describe(
             ending,
             self.outbox.close_we_started(),

@@ -9,10 +9,11 @@ use std::time::Instant;
 use cli::describe_io_error;
 use cli::log::{closed, log, quoted, refused};
 use frame::{
-    CLOSE_TIMEOUT, CloseCode, Connection, Event, HandshakeError, HeadReader, Limits, Linger,
-    LingerStep, RequestHead, RequestVerdict, Role, judge_request, reject_response,
+    CLOSE_TIMEOUT, CloseCode, CloseReply, Connection, Event, HandshakeError, HeadReader, Limits,
+    Linger, LingerStep, RequestHead, RequestVerdict, Role, judge_request, reject_response,
 };
 
+use crate::frame_view::{self, FrameView};
 use crate::http_pages;
 use crate::nonblocking::{Received, read_available, write_available};
 use crate::settings::Settings;
@@ -228,7 +229,7 @@ impl Handshake {
         now: Instant,
     ) -> Step {
         let answer_deadline = now + settings.server.handshake_timeout;
-        let (handshake_response, mut connection) =
+        let (handshake_response, mut connection, view) =
             match judge_request(head, &settings.server.allowed_origins) {
                 RequestVerdict::PlainHttp(head) => {
                     let page = http_pages::page(&head, &settings.instance);
@@ -247,29 +248,37 @@ impl Handshake {
                 RequestVerdict::Refuse(error) => {
                     return Step::Next(refuse(peer, &error, answer_deadline));
                 }
-                RequestVerdict::Upgrade { response, .. } => (
-                    response,
-                    Connection::new(
-                        Role::Server,
-                        Limits::with_max_message(settings.server.max_message),
-                    ),
-                ),
+                RequestVerdict::Upgrade { request, response } => {
+                    let view = request.head.path() == frame_view::PATH;
+                    let limits = Limits::with_max_message(settings.server.max_message);
+                    (response, Connection::new(Role::Server, limits), view)
+                }
             };
-        if settings.verbose {
+        if settings.verbose || view {
             connection.record_dissections();
         }
         log(format_args!("{peer} connected"));
         if let Some(greeting) = &settings.greeting {
             connection.send_text(greeting);
         }
+        let mut frame_view = None;
+        if view {
+            // The page answers the client's close with a description of it.
+            connection.set_close_reply(CloseReply::Manual);
+            frame_view = Some(FrameView::default());
+        }
         // A client may send its first frames right behind the request, without waiting
         // for our 101: they are already in the buffer.
         connection.receive(after_head);
-        Step::Next(Phase::Open(Box::new(Upgraded {
+        let mut upgraded = Upgraded {
             connection,
             handshake_response,
             close_deadline: None,
-        })))
+            frame_view,
+        };
+        // The greeting is shown by --verbose, not described to the page.
+        upgraded.collect_dissections(peer, settings.verbose, false);
+        Step::Next(Phase::Open(Box::new(upgraded)))
     }
 }
 
@@ -309,6 +318,8 @@ struct Upgraded {
     handshake_response: Vec<u8>,
     /// Once closing: the client must take our output or send its close by then.
     close_deadline: Option<Instant>,
+    /// `Some` on the frame view's path (`/dissect`).
+    frame_view: Option<FrameView>,
 }
 
 impl Upgraded {
@@ -343,12 +354,8 @@ impl Upgraded {
                 }
             }
         }
-        worked |= self.echo(peer);
-        if settings.verbose {
-            for dissection in self.connection.take_dissections() {
-                log(format_args!("{peer} {dissection}"));
-            }
-        }
+        worked |= self.echo(peer, settings.verbose);
+        self.collect_dissections(peer, settings.verbose, true);
         let wrote = match self.write(stream) {
             Ok(wrote) => wrote,
             Err(error) => {
@@ -386,7 +393,7 @@ impl Upgraded {
 
     /// Echoes every complete message the connection decoded. Returns true if the client
     /// did anything.
-    fn echo(&mut self, peer: SocketAddr) -> bool {
+    fn echo(&mut self, peer: SocketAddr, verbose: bool) -> bool {
         let mut happened = false;
         loop {
             let event = match self.connection.next_event() {
@@ -402,17 +409,63 @@ impl Upgraded {
                 }
             };
             happened = true;
+            let viewed = self.frame_view.is_some();
             match event {
-                Event::Text(text) => self.connection.send_text(&text),
-                Event::Binary(bytes) => self.connection.send_binary(&bytes),
-                // The pong is already queued (section 5.5.2), and a pong needs no answer.
-                Event::Ping(_) | Event::Pong(_) => {}
+                Event::Text(text) if viewed && text == frame_view::PING_REQUEST => {
+                    self.connection.send_ping(frame_view::PING_PAYLOAD);
+                    self.describe_frames(peer, verbose);
+                }
+                Event::Text(text) => {
+                    self.connection.send_text(&text);
+                    self.describe_frames(peer, verbose);
+                }
+                Event::Binary(bytes) => {
+                    self.connection.send_binary(&bytes);
+                    self.describe_frames(peer, verbose);
+                }
+                // A pong is described on the frame view's path: it is the browser's own
+                // answer to the ping the page asked for.
+                Event::Pong(_) => self.describe_frames(peer, verbose),
+                // The pong is already queued (section 5.5.2).
+                Event::Ping(_) => {}
                 Event::Close(close) => {
                     log(format_args!("{peer} {}", closed(close.as_ref())));
+                    self.collect_dissections(peer, verbose, true);
+                    if let Some(view) = self.frame_view.as_mut() {
+                        let description = view.describe_close();
+                        self.connection.reply_to_close(&description);
+                    }
                     return true;
                 }
             }
         }
+    }
+
+    /// Takes the frames recorded since the last call: one log line each for `--verbose`,
+    /// and, when `for_view`, kept for the next description of the frame view.
+    fn collect_dissections(&mut self, peer: SocketAddr, verbose: bool, for_view: bool) {
+        for dissection in self.connection.take_dissections() {
+            if verbose {
+                log(format_args!("{peer} {dissection}"));
+            }
+            if let (true, Some(view)) = (for_view, self.frame_view.as_mut()) {
+                view.add(dissection);
+            }
+        }
+    }
+
+    /// On the frame view's path: sends the description of the frames since the last one.
+    fn describe_frames(&mut self, peer: SocketAddr, verbose: bool) {
+        if self.frame_view.is_none() {
+            return;
+        }
+        self.collect_dissections(peer, verbose, true);
+        if let Some(view) = self.frame_view.as_mut() {
+            let description = view.describe();
+            self.connection.send_text(&description);
+        }
+        // The description's own frame is not described.
+        self.collect_dissections(peer, verbose, false);
     }
 
     /// How many bytes wait to be sent.

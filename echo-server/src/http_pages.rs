@@ -1,6 +1,7 @@
 //! The plain HTTP side of the echo server, for requests that do not ask for a WebSocket:
-//! `GET /` echoes the request's own head (as echo.websocket.org does), `GET /.ws` serves the
-//! browser client compiled into the binary, and anything else gets a plain-text hint.
+//! `GET /.ws` serves the browser client compiled into the binary, and a GET of any other
+//! path echoes the request's own head, as echo.websocket.org (which the first article
+//! tries) does.
 
 use frame::RequestHead;
 use frame::http::{http_response, text_response};
@@ -31,8 +32,8 @@ pub fn page(head: &RequestHead, instance: &InstanceId) -> Page {
                 405,
                 &[("Allow", "GET")],
                 &format!(
-                    "this server answers GET only, not {}: GET / echoes your request, GET /.ws \
-                     is the browser client",
+                    "this server answers GET only, not {}: a GET of any path echoes your \
+                     request, GET /.ws is the browser client",
                     head.method
                 ),
             ),
@@ -42,29 +43,15 @@ pub fn page(head: &RequestHead, instance: &InstanceId) -> Page {
     // `/.ws` they are `/socket.js` and `/style.css`, and at `/.ws/` they are under it.
     let path = head.path();
     let file = match path.as_str() {
-        "/" => return header_echo(head, instance),
-        "/.ws" | "/.ws/" => Some(("text/html; charset=utf-8", INDEX_HTML)),
-        "/socket.js" | "/.ws/socket.js" => Some(("text/javascript; charset=utf-8", SOCKET_JS)),
-        "/style.css" | "/.ws/style.css" => Some(("text/css; charset=utf-8", STYLE_CSS)),
-        _ => None,
+        "/.ws" | "/.ws/" => ("text/html; charset=utf-8", INDEX_HTML),
+        "/socket.js" | "/.ws/socket.js" => ("text/javascript; charset=utf-8", SOCKET_JS),
+        "/style.css" | "/.ws/style.css" => ("text/css; charset=utf-8", STYLE_CSS),
+        _ => return header_echo(head, instance),
     };
-    match file {
-        Some((content_type, body)) => Page {
-            status: 200,
-            response: http_response(200, content_type, &[], body.as_bytes()),
-        },
-        None => Page {
-            status: 404,
-            response: text_response(
-                404,
-                &[],
-                &format!(
-                    "nothing at {}: this is a WebSocket echo server. Try GET / (your request \
-                     echoed back), GET /.ws (the browser client), or a WebSocket to ws://HOST:PORT/",
-                    path
-                ),
-            ),
-        },
+    let (content_type, body) = file;
+    Page {
+        status: 200,
+        response: http_response(200, content_type, &[], body.as_bytes()),
     }
 }
 
@@ -121,10 +108,13 @@ mod tests {
     }
 
     #[test]
-    fn other_paths_and_methods_are_refused() {
-        let (status, text) = answer_to("GET /nope HTTP/1.1\r\nHost: h\r\n\r\n");
-        assert_eq!(status, 404);
-        assert!(text.contains("nothing at /nope"), "{text}");
+    fn any_other_path_echoes_and_other_methods_are_refused() {
+        let (status, text) = answer_to("GET /some/path?q=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(status, 200);
+        assert!(
+            text.contains("GET /some/path?q=1 HTTP/1.1\r\nHost: h"),
+            "{text}"
+        );
         let (status, text) = answer_to("POST / HTTP/1.1\r\nHost: h\r\n\r\n");
         assert_eq!(status, 405);
         assert!(text.contains("Allow: GET"), "{text}");

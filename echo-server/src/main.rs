@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod frame_view;
 mod http_pages;
 mod idle;
 mod instance;

@@ -26,18 +26,31 @@ pub fn decode(data: &[u8]) {
                 max_frame: 1 << 12,
             },
         );
+        let mut failed = false;
         for piece in stream.chunks(piece_len) {
             connection.receive(piece);
             loop {
                 match connection.next_event() {
                     Ok(Some(Event::Text(text))) => {
+                        assert!(!failed, "no message is read after a failure");
                         assert!(std::str::from_utf8(text.as_bytes()).is_ok())
+                    }
+                    Ok(Some(Event::Binary(_))) => {
+                        assert!(!failed, "no message is read after a failure")
                     }
                     Ok(Some(_)) => {}
                     Ok(None) => break,
                     Err(_) => {
-                        assert_eq!(connection.state(), State::Failed);
-                        break;
+                        // Our close is queued; we either wait for the peer's or stop.
+                        assert!(matches!(
+                            connection.state(),
+                            State::ClosedByUs | State::Failed
+                        ));
+                        assert!(connection.close_sent().is_some() || failed);
+                        failed = true;
+                        if connection.state().is_finished() {
+                            break;
+                        }
                     }
                 }
             }

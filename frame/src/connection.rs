@@ -83,6 +83,16 @@ impl Default for Limits {
     }
 }
 
+/// How the connection answers the peer's close frame (section 5.5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReply {
+    /// At once, with the peer's code and reason: the reason is the peer's own text, so
+    /// echoing it lets a learner see their words come back.
+    Echo,
+    /// Not until the server calls [`Connection::reply_to_close`] with a reason of its own.
+    Manual,
+}
+
 /// What the peer did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -103,6 +113,8 @@ pub enum Event {
 struct IncomingFrame {
     header: FrameHeader,
     received: u64,
+    /// Its payload is passed over unread (after a failure, see `fail`).
+    skipped: bool,
 }
 
 /// One WebSocket connection, without the socket.
@@ -122,7 +134,14 @@ pub struct Connection {
     input_start: usize,
     frame: Option<IncomingFrame>,
     max_frame: usize,
+    max_message: usize,
     message: MessageAssembler,
+    /// Set when we failed the connection but its framing is intact: every frame is skipped
+    /// unread except the peer's close frame, which we wait for (section 7.1.1).
+    awaiting_close_after_failure: bool,
+    close_reply: CloseReply,
+    /// The peer's close code, while a [`CloseReply::Manual`] reply is owed.
+    owed_close_reply: Option<Option<CloseCode>>,
     control_payload: Vec<u8>,
     output: Output,
     /// `Some` when `--verbose` asked to see every frame.
@@ -144,7 +163,11 @@ impl Connection {
             input_start: 0,
             frame: None,
             max_frame: limits.max_frame,
+            max_message: limits.max_message,
             message: MessageAssembler::new(limits.max_message),
+            awaiting_close_after_failure: false,
+            close_reply: CloseReply::Echo,
+            owed_close_reply: None,
             control_payload: Vec::new(),
             output: Output::default(),
             recorder: None,
@@ -221,10 +244,13 @@ impl Connection {
             if let Some(recorder) = self.recorder.as_mut() {
                 recorder.received_payload(piece);
             }
+            let skipped = frame.skipped;
             if let Some(key) = frame.header.masking_key {
                 apply_mask(piece, key, frame.received as usize);
             }
-            if frame.header.opcode.is_control() {
+            if skipped {
+                // After a failure only the peer's close matters: the rest is not read.
+            } else if frame.header.opcode.is_control() {
                 self.control_payload.extend_from_slice(piece);
             } else {
                 self.message.push(piece)?;
@@ -237,6 +263,9 @@ impl Connection {
             let header = self.frame.take().expect("a frame is in progress").header;
             if let Some(recorder) = self.recorder.as_mut() {
                 recorder.received_end();
+            }
+            if skipped {
+                continue;
             }
             if let Some(event) = self.finish_frame(header)? {
                 return Ok(Some(event));
@@ -271,8 +300,15 @@ impl Connection {
             recorder.received_header(header, &buffered[..header_len]);
         }
         self.input_start += header_len;
+        // In place before the checks: if one fails, the connection knows where this frame
+        // ends and can skip it while it waits for the peer's close.
+        self.frame = Some(IncomingFrame {
+            header,
+            received: 0,
+            skipped: self.awaiting_close_after_failure && header.opcode != Opcode::Close,
+        });
         self.check_header(&header)?;
-        if !header.opcode.is_control() {
+        if !header.opcode.is_control() && !self.awaiting_close_after_failure {
             // The message limit first: for a message in one frame it is the one a
             // student set, and so the one the close reason should name.
             self.message.start_frame(&header)?;
@@ -283,10 +319,6 @@ impl Connection {
                 });
             }
         }
-        self.frame = Some(IncomingFrame {
-            header,
-            received: 0,
-        });
         Ok(true)
     }
 
@@ -331,13 +363,15 @@ impl Connection {
             Control::Close => {
                 let close = parse_close_payload(&payload)?;
                 if self.state.is_open() {
-                    // Echo the peer's code (section 5.5.1); an empty close gets an empty reply.
-                    let reply = close.as_ref().map(|frame| CloseFrame {
-                        code: frame.code,
-                        reason: String::new(),
-                    });
-                    self.queue_close(reply);
                     self.state = State::ClosedByPeer;
+                    match self.close_reply {
+                        // Echo the peer's code and reason (section 5.5.1); an empty close
+                        // gets an empty reply.
+                        CloseReply::Echo => self.queue_close(close.clone()),
+                        CloseReply::Manual => {
+                            self.owed_close_reply = Some(close.as_ref().map(|frame| frame.code));
+                        }
+                    }
                 } else {
                     self.state = State::CloseAcknowledged;
                 }
@@ -348,17 +382,57 @@ impl Connection {
 
     /// "Fail the WebSocket Connection" (section 7.1.7): send a close with the error's code
     /// unless we already sent one, and stop reading.
+    ///
+    /// Where the peer framed its bytes correctly (it broke a rule inside a frame: a size, a
+    /// bit, bad UTF-8), it can still read our close and answer it, so we wait for its close
+    /// as after any close we start, skipping everything else: the server still closes TCP
+    /// first (section 7.1.1), and a browser reports a clean close with our code instead of
+    /// 1006. Where the framing itself is broken, or the peer's close frame was the problem,
+    /// there is nothing more to read.
     fn fail(&mut self, error: &ProtocolError) {
-        if self.state.is_open() {
+        let was_open = self.state.is_open();
+        if was_open {
             self.queue_close(Some(CloseFrame {
                 code: error.close_code(),
                 reason: error.to_string(),
             }));
         }
+        // A broken close frame is still the peer's close: it will send no other.
+        let broken_close = self
+            .frame
+            .as_ref()
+            .is_some_and(|frame| frame.header.opcode == Opcode::Close);
+        if was_open && error.leaves_framing_intact() && !broken_close {
+            self.state = State::ClosedByUs;
+            self.awaiting_close_after_failure = true;
+            if let Some(frame) = self.frame.as_mut() {
+                frame.skipped = true;
+            }
+            self.message = MessageAssembler::new(self.max_message);
+            self.control_payload.clear();
+            return;
+        }
         self.state = State::Failed;
         self.input = Vec::new();
         self.input_start = 0;
         self.frame = None;
+    }
+
+    /// Chooses how the peer's close frame is answered (the default is [`CloseReply::Echo`]).
+    pub fn set_close_reply(&mut self, close_reply: CloseReply) {
+        self.close_reply = close_reply;
+    }
+
+    /// Answers the peer's close frame with its code and `reason`, when the connection was
+    /// set to [`CloseReply::Manual`] and a reply is owed; does nothing otherwise.
+    pub fn reply_to_close(&mut self, reason: &str) {
+        if let Some(code) = self.owed_close_reply.take() {
+            let reply = code.map(|code| CloseFrame {
+                code,
+                reason: reason.to_owned(),
+            });
+            self.queue_close(reply);
+        }
     }
 
     /// Sends a text message. Ignored once a close frame of ours is queued: RFC 6455
@@ -565,9 +639,13 @@ mod tests {
         assert_eq!(connection.state(), State::ClosedByPeer);
         let reply = CloseFrame {
             code: CloseCode::from(4000),
-            reason: String::new(),
+            reason: "bye".into(),
         };
-        assert_eq!(frames_sent_by(&mut connection), [Event::Close(Some(reply))]);
+        assert_eq!(
+            frames_sent_by(&mut connection),
+            [Event::Close(Some(reply))],
+            "the code and the reason come back"
+        );
     }
 
     #[test]
@@ -601,12 +679,93 @@ mod tests {
             connection.receive(&bytes);
             let error = connection.next_event().unwrap_err();
             assert_eq!(error.close_code(), code, "{error}");
-            assert_eq!(connection.state(), State::Failed);
+            // A broken close frame ends it; any other broken rule waits for the peer's close.
+            let expected = if error.leaves_framing_intact() {
+                State::ClosedByUs
+            } else {
+                State::Failed
+            };
+            assert_eq!(connection.state(), expected, "{error}");
             assert_eq!(connection.close_sent().map(|frame| frame.code), Some(code));
             match frames_sent_by(&mut connection).as_slice() {
                 [Event::Close(Some(frame))] => assert_eq!(frame.code, code),
                 other => panic!("expected one close frame, got {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn after_a_failure_only_the_peers_close_is_read() {
+        let mut connection = Connection::new(Role::Server, Limits::with_max_message(10));
+        // A message over the limit, then (unread) more data and a ping, then the close.
+        let mut bytes = client_frame(Opcode::Binary, &[0; 20]);
+        bytes.extend(client_frame(Opcode::Text, b"\xff not even UTF-8"));
+        bytes.extend(client_frame(Opcode::Ping, b"p"));
+        bytes.extend(client_frame(
+            Opcode::Close,
+            &close_payload(CloseCode::MessageTooBig, ""),
+        ));
+        connection.receive(&bytes[..6]);
+        assert!(matches!(
+            connection.next_event(),
+            Err(ProtocolError::MessageTooBig { .. })
+        ));
+        assert_eq!(connection.state(), State::ClosedByUs);
+        connection.receive(&bytes[6..]);
+        assert!(matches!(connection.next_event(), Ok(Some(Event::Close(_)))));
+        assert_eq!(connection.state(), State::CloseAcknowledged);
+        match frames_sent_by(&mut connection).as_slice() {
+            [Event::Close(Some(frame))] => assert_eq!(frame.code, CloseCode::MessageTooBig),
+            other => panic!("expected our one close frame, no pong, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_close_frame_too_long_is_still_the_peers_close() {
+        let mut connection = server();
+        connection.receive(&client_frame(Opcode::Close, &[b'x'; 126]));
+        assert_eq!(
+            connection.next_event(),
+            Err(ProtocolError::ControlFrameTooLong(126))
+        );
+        assert_eq!(
+            connection.state(),
+            State::Failed,
+            "nothing more to wait for"
+        );
+    }
+
+    #[test]
+    fn a_broken_length_ends_reading_at_once() {
+        let mut connection = server();
+        let mut header = vec![0x82, 0xFF];
+        header.extend_from_slice(&u64::MAX.to_be_bytes());
+        header.extend_from_slice(&[1, 2, 3, 4]);
+        connection.receive(&header);
+        assert_eq!(connection.next_event(), Err(ProtocolError::LengthTopBitSet));
+        assert_eq!(connection.state(), State::Failed);
+    }
+
+    #[test]
+    fn a_manual_close_reply_waits_for_the_server() {
+        let mut connection = server();
+        connection.set_close_reply(CloseReply::Manual);
+        connection.receive(&client_frame(
+            Opcode::Close,
+            &close_payload(CloseCode::Normal, "bye"),
+        ));
+        assert!(matches!(connection.next_event(), Ok(Some(Event::Close(_)))));
+        assert!(connection.pending_output().is_empty());
+        connection.reply_to_close("described");
+        connection.reply_to_close("only once");
+        match frames_sent_by(&mut connection).as_slice() {
+            [Event::Close(Some(frame))] => {
+                assert_eq!(
+                    (frame.code, frame.reason.as_str()),
+                    (CloseCode::Normal, "described")
+                )
+            }
+            other => panic!("expected one close frame, got {other:?}"),
         }
     }
 

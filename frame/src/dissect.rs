@@ -7,7 +7,11 @@ use crate::codec::FrameHeader;
 use crate::mask::apply_mask;
 use crate::opcode::Opcode;
 
-/// How many payload bytes a dissection shows in hex.
+/// How many payload bytes a dissection keeps, masked and unmasked: enough for the page's
+/// frame view, and for all of a typed message.
+pub const RECORDED_PAYLOAD_BYTES: usize = 64;
+
+/// How many of them the one-line-per-field text of `--verbose` shows in hex.
 pub const SHOWN_PAYLOAD_BYTES: usize = 16;
 
 /// Which way a frame travelled.
@@ -49,7 +53,7 @@ impl Dissection {
     /// Keeps the first payload bytes as they were on the wire, and unmasks its own copy of
     /// them, until enough are shown. `offset` is where `on_wire` starts in the payload.
     pub fn record_payload(&mut self, on_wire: &[u8], offset: usize) {
-        let room = SHOWN_PAYLOAD_BYTES.saturating_sub(self.payload.len());
+        let room = RECORDED_PAYLOAD_BYTES.saturating_sub(self.payload.len());
         let shown = &on_wire[..room.min(on_wire.len())];
         let mut unmasked = shown.to_vec();
         if let Some(key) = self.header.masking_key {
@@ -147,34 +151,32 @@ impl fmt::Display for Dissection {
             Some(key) => write!(f, ", masking key {}", hex(&key))?,
             None => write!(f, ", not masked")?,
         }
-        let more = if (self.payload.len() as u64) < header.payload_len {
+        let shown = self.payload.len().min(SHOWN_PAYLOAD_BYTES);
+        let (payload, payload_on_wire) = (&self.payload[..shown], &self.payload_on_wire[..shown]);
+        let more = if (shown as u64) < header.payload_len {
             " ..."
         } else {
             ""
         };
-        if header.masking_key.is_some() && !self.payload.is_empty() {
-            write!(
-                f,
-                "\n   payload masked:   {}{more}",
-                hex(&self.payload_on_wire)
-            )?;
-            write!(f, "\n   payload unmasked: {}{more}", hex(&self.payload))?;
-        } else if !self.payload.is_empty() {
-            write!(f, "\n   payload: {}{more}", hex(&self.payload))?;
+        if header.masking_key.is_some() && !payload.is_empty() {
+            write!(f, "\n   payload masked:   {}{more}", hex(payload_on_wire))?;
+            write!(f, "\n   payload unmasked: {}{more}", hex(payload))?;
+        } else if !payload.is_empty() {
+            write!(f, "\n   payload: {}{more}", hex(payload))?;
         }
         match header.opcode {
             Opcode::Text | Opcode::Continuation | Opcode::Close => {
                 let text_start = if header.opcode == Opcode::Close {
-                    2.min(self.payload.len())
+                    2.min(payload.len())
                 } else {
                     0
                 };
-                let text = String::from_utf8_lossy(&self.payload[text_start..]);
+                let text = String::from_utf8_lossy(&payload[text_start..]);
                 if !text.is_empty() {
                     write!(f, "\n   as text: {text:?}{more}")?;
                 }
-                if header.opcode == Opcode::Close && self.payload.len() >= 2 {
-                    let code = u16::from_be_bytes([self.payload[0], self.payload[1]]);
+                if header.opcode == Opcode::Close && payload.len() >= 2 {
+                    let code = u16::from_be_bytes([payload[0], payload[1]]);
                     write!(f, "\n   close code: {}", crate::CloseCode::from(code))?;
                 }
             }

@@ -149,6 +149,19 @@ pub enum ProtocolError {
 }
 
 impl ProtocolError {
+    /// True when the peer broke a rule inside frames it delimited correctly, so that we
+    /// know where each of its frames ends and can still find its close frame after ours;
+    /// false for a broken length field and for a broken close frame.
+    pub fn leaves_framing_intact(&self) -> bool {
+        !matches!(
+            self,
+            ProtocolError::LengthTopBitSet
+                | ProtocolError::CloseOneByte
+                | ProtocolError::CloseCodeNotAllowed(_)
+                | ProtocolError::CloseReasonNotUtf8
+        )
+    }
+
     /// The close code this error is answered with (section 7.4.1).
     pub fn close_code(&self) -> CloseCode {
         match self {

@@ -31,7 +31,7 @@ pub use close::CloseCode;
 pub use close_frame::{CloseFrame, close_payload, parse_close_payload};
 pub use closing::{CLOSE_TIMEOUT, LINGER_BYTES, LINGER_TIMEOUT, Linger, LingerStep};
 pub use codec::{FrameHeader, LengthForm, encode_fragment, encode_frame};
-pub use connection::{Connection, Event, Limits, Role, State};
+pub use connection::{CloseReply, Connection, Event, Limits, Role, State};
 pub use dissect::{Direction, Dissection};
 pub use error::{HandshakeError, ProtocolError};
 pub use handshake::{
