@@ -207,9 +207,11 @@ const TEXTS = {
     cannotConnect: (url, message) => `cannot connect to ${url}: ${message}`,
     connectionFailed: 'the connection failed or broke; the close line below has the code, ' +
       'the browser console the details',
+    // A null reason: on /dissect it describes the browser's close frame, which is drawn.
     closeLine: (clean, code, name, meaning, reason) =>
       `${clean ? 'cleanly' : 'not cleanly (no closing handshake)'}, code ${code} (${name}): ` +
-      `${meaning}. ${reason === '' ? 'No reason given.' : `Reason: "${reason}".`}`,
+      `${meaning}. ${reason === null ? 'Reason: a description of your close frame, drawn below.'
+        : reason === '' ? 'No reason given.' : `Reason: "${reason}".`}`,
     // 1006 is the code learners meet most and understand least, so its line says more.
     abnormalClosureHint:
       'This usually means the TCP connection ended without a close frame: the server is not ' +
@@ -226,7 +228,6 @@ const TEXTS = {
     copied: 'copied',
     copyFailed: 'the browser did not allow copying',
     frames: 'Frames',
-    closeReasonDrawn: '(the server put a description of your close frame here; drawn below)',
     ...FRAME_TEXTS_EN,
   },
   ru: {
@@ -272,7 +273,7 @@ const TEXTS = {
       'подробности в консоли браузера',
     closeLine: (clean, code, name, meaning, reason) =>
       `${clean ? 'Соединение закрыто чисто' : 'Обрыв соединения'}. Код: ${code}, причина: ` +
-      `${reason} (${name}: ${meaning}).`,
+      `${reason ?? 'описание вашего фрейма закрытия, оно нарисовано ниже'} (${name}: ${meaning}).`,
     abnormalClosureHint:
       'Обычно это значит, что TCP-соединение кончилось без фрейма закрытия: сервер не запущен, ' +
       'отказал в рукопожатии (почему, скажут его журнал и консоль браузера, F12), упал, или ' +
@@ -288,7 +289,6 @@ const TEXTS = {
     copied: 'скопировано',
     copyFailed: 'браузер не разрешил копирование',
     frames: 'Фреймы',
-    closeReasonDrawn: '(сервер положил сюда описание вашего фрейма закрытия; оно нарисовано ниже)',
     ...FRAME_TEXTS_RU,
   },
 };
@@ -829,7 +829,7 @@ function onClose(event) {
   const { name, meaning } = describeCloseCode(event.code);
   // On /dissect the server's close reason describes the browser's close frame.
   const closeFrame = framesView ? parseDescription(event.reason, 'close') : null;
-  const reason = closeFrame === null ? event.reason : say('closeReasonDrawn');
+  const reason = closeFrame === null ? event.reason : null;
   let text = say('closeLine', event.wasClean, event.code, name, meaning, reason);
   if (event.code === 1006) text += ` ${say('abnormalClosureHint')}`;
   appendLogLine('close', say('closed'), text);
