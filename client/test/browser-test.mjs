@@ -10,7 +10,7 @@
 // echo-server's stdout file), CLIENT_DIR, SCREENSHOT_DIR.
 
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, connect as connectTcp } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -252,6 +252,14 @@ function expect(condition, message) {
 async function screenshot(page, name) {
   await page.screenshot({ path: join(environment.SCREENSHOT_DIR, `${browserName}-${name}.png`),
     fullPage: true });
+}
+
+/** A picture of the last element that matches, scrolled into view first. */
+async function screenshotLast(page, selector, name) {
+  const found = await page.$$(selector);
+  const last = found.at(-1);
+  await last.evaluate((shown) => shown.scrollIntoView({ block: 'start' }));
+  await last.screenshot({ path: join(environment.SCREENSHOT_DIR, `${browserName}-${name}.png`) });
 }
 
 /** A phone must not need sideways scrolling to read the page. */
@@ -504,6 +512,269 @@ check('the page served by the echo-server at /.ws connects to it', async () => {
   // Firefox also lists the data: URLs of its own built-in fonts and of the page's empty icon.
   const fromNetwork = requested.filter((url) => !url.startsWith('data:'));
   console.log(`#   the served page requested: ${fromNetwork.join(' ')}`);
+});
+
+// ---- The frame view (the echo-server's /dissect path) ------------------------------------
+
+/**
+ * Reads a drawn frame as a learner would: the hex the page shows for the masking key and for
+ * the payload bytes on the wire, and the MASK bit in the diagram. The last frame drawn that
+ * matches `selector` counts.
+ */
+function readShownFrame(page, selector) {
+  return page.$$eval(selector, (frames) => {
+    const frame = frames.at(-1);
+    const hex = (cells) => [...cells].map((cell) => parseInt(cell.textContent, 16));
+    const key = frame.querySelector('code.masking-key');
+    const bits = [...frame.querySelectorAll('.bit')].map((bit) => bit.textContent);
+    return {
+      mask: bits[8],
+      key: key === null ? [] : key.textContent.split(' ').map((byte) => parseInt(byte, 16)),
+      wire: hex(frame.querySelectorAll('.byte.wire')),
+      plain: hex(frame.querySelectorAll('.byte.plain')),
+    };
+  });
+}
+
+/** The payload the shown key gives, unmasked here (RFC 6455 section 5.3), not by the page. */
+function unmaskShown(frame) {
+  return Buffer.from(frame.wire.map((byte, index) => byte ^ frame.key[index % 4]));
+}
+
+async function waitForFrame(page, selector, what) {
+  try {
+    await waitInPage(page, (selector) => document.querySelector(selector) !== null, selector);
+  } catch {
+    throw new Error(`no ${what} (${selector}) drawn within ${WAIT_MS} ms; the log:\n${await logText(page)}`);
+  }
+}
+
+async function connectFramesView(page) {
+  await tick(page, '#show-frames');
+  await connect(page, ECHO_URL);
+  await waitForLogText(page, `Connecting to ${ECHO_URL.replace(/\/$/, '/dissect')}`);
+}
+
+check('frame view: your Привет, masked and unmasked, the key that links them, the server\'s reply', async () => {
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await connectFramesView(page);
+  await sendByEnter(page, 'Привет');
+  await waitForReceived(page, 'Привет');
+  const browserFrame = '.frame[data-direction="browser"][data-opcode="1"]';
+  const serverFrame = '.frame[data-direction="server"][data-opcode="1"]';
+  await waitForFrame(page, serverFrame, 'server text frame');
+  const sent = await readShownFrame(page, browserFrame);
+  expect(sent.mask === '1', `the browser's frame shows MASK=${sent.mask}`);
+  expect(sent.key.length === 4, `the shown masking key has ${sent.key.length} bytes`);
+  const unmasked = unmaskShown(sent);
+  expect(unmasked.toString('utf8') === 'Привет',
+    `the shown key unmasks the shown bytes to ${JSON.stringify(unmasked.toString('utf8'))}`);
+  expect(Buffer.from(sent.plain).equals(unmasked), 'the XOR row does not match key XOR wire');
+  expect(!unmasked.equals(Buffer.from(sent.wire)), 'the bytes on the wire are not masked');
+  const reply = await readShownFrame(page, serverFrame);
+  expect(reply.mask === '0', `the server's frame shows MASK=${reply.mask}`);
+  expect(Buffer.from(reply.wire).toString('utf8') === 'Привет', 'the server\'s reply is not Привет');
+  await waitForLogText(page, 'the server never masks');
+  await screenshot(page, 'frames-desktop');
+  // The book's pictures (docs/images/): the drawn frames alone, in a window tall enough that
+  // the log holds them whole.
+  await page.setViewport({ width: DESKTOP.width, height: 1400 });
+  await screenshotLast(page, '#log > [data-kind="frames"]', 'frames-entry-desktop');
+  await page.setViewport(PHONE);
+  await expectNoHorizontalScroll(page);
+  await page.$$eval(browserFrame, (frames) => frames.at(-1).scrollIntoView());
+  await screenshot(page, 'frames-phone');
+  await page.setViewport({ width: PHONE.width, height: 1900 });
+  await screenshotLast(page, browserFrame, 'frames-browser-phone');
+});
+
+check('frame view: ping me shows the server\'s ping and the browser\'s masked pong', async () => {
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await connectFramesView(page);
+  await page.click('#ping');
+  await waitForFrame(page, '.frame[data-direction="server"][data-opcode="9"]', 'server ping');
+  await waitForFrame(page, '.frame[data-direction="browser"][data-opcode="10"]', 'browser pong');
+  const ping = await readShownFrame(page, '.frame[data-direction="server"][data-opcode="9"]');
+  const pong = await readShownFrame(page, '.frame[data-direction="browser"][data-opcode="10"]');
+  expect(ping.mask === '0' && pong.mask === '1', `MASK is ${ping.mask} on the ping, ${pong.mask} on the pong`);
+  const pongPayload = unmaskShown(pong);
+  expect(pongPayload.equals(Buffer.from(ping.wire)),
+    `the pong carries ${JSON.stringify(pongPayload.toString())}, the ping ${JSON.stringify(Buffer.from(ping.wire).toString())}`);
+});
+
+check('frame view: Disconnect shows the browser\'s close frame, code and reason masked', async () => {
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await connectFramesView(page);
+  await disconnect(page, 4000, 'пока');
+  await waitForState(page, 'closed');
+  await waitForLogText(page, 'closed cleanly, code 4000');
+  const closeFrame = '.frame[data-direction="browser"][data-opcode="8"]';
+  await waitForFrame(page, closeFrame, 'browser close frame');
+  const shown = await readShownFrame(page, closeFrame);
+  const payload = unmaskShown(shown);
+  expect(shown.mask === '1', `the close frame shows MASK=${shown.mask}`);
+  expect(payload.readUInt16BE(0) === 4000, `the shown close code is ${payload.readUInt16BE(0)}`);
+  expect(payload.subarray(2).toString('utf8') === 'пока',
+    `the shown reason is ${JSON.stringify(payload.subarray(2).toString('utf8'))}`);
+  await waitForLogText(page, 'close code 4000, reason "пока"');
+  await screenshot(page, 'frames-close');
+});
+
+check('frame view off: plain / draws nothing and echoes as before', async () => {
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await connect(page, ECHO_URL);
+  await sendByEnter(page, 'Привет');
+  await waitForReceived(page, 'Привет');
+  const drawn = await page.$$eval('.frame', (frames) => frames.length);
+  expect(drawn === 0, `${drawn} frames drawn without the frame view`);
+  expect(!(await page.$eval('#ping', (button) => button.hidden === false)), 'ping me is shown');
+});
+
+// ---- Long text, the Russian page, the server's notices, the browsers' handshakes ---------
+
+/**
+ * Sends a text of `size` characters through the page (made in the page, not carried over the
+ * driver's connection), waits for its echo, then times a click: the page must answer it
+ * within RESPONSIVE_MS, which a page busy laying out a huge word cannot.
+ */
+async function expectResponsiveAfterEcho(page, size) {
+  await page.evaluate((size) => {
+    const field = document.getElementById('message');
+    field.value = 'ж'.repeat(size);
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+  }, size);
+  await page.click('#send');
+  await waitForLogLine(page, `with the echo of ${size} characters`,
+    { pattern: new RegExp(`^\\S+ Received from server: ж{200} … \\(${size} characters, ${size * 2} bytes`) });
+  const copyButtons = await page.$$eval('#log .copy', (buttons) => buttons.length);
+  expect(copyButtons === 2, `${copyButtons} copy buttons for the message and its echo`);
+  const started = Date.now();
+  const answered = await page.evaluate(() => new Promise((resolve) => {
+    const clicked = performance.now();
+    const button = document.getElementById('clear-log');
+    button.addEventListener('click', () => {
+      // The click is answered once the browser has drawn the frame after it.
+      requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - clicked), 0));
+    }, { once: true });
+    button.click();
+  }));
+  const total = Date.now() - started;
+  expect(total < RESPONSIVE_MS,
+    `after a ${size}-character echo a click took ${total} ms (${Math.round(answered)} ms in the page), not under ${RESPONSIVE_MS}`);
+  console.log(`#   ${browserName}: a click after a ${size}-character echo: ${total} ms`);
+}
+
+check('long text: after a 1 MiB and a 16 MiB echo the page answers a click at once', async () => {
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await connect(page, ECHO_URL);
+  // Cyrillic, two bytes each in UTF-8: 512 Ki and 8 Mi characters are 1 MiB and 16 MiB.
+  await expectResponsiveAfterEcho(page, 512 * 1024);
+  await expectResponsiveAfterEcho(page, 8 * 1024 * 1024);
+});
+
+check('Russian: the original client\'s log lines, remembered after a reload', async () => {
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await page.select('#language', 'ru');
+  await fill(page, '#url', ECHO_URL);
+  await page.click('#connect');
+  await waitForState(page, 'open');
+  await waitForLogText(page, 'Соединение с сервером установлено');
+  await waitForLogLine(page, 'Получено сообщение от сервера: Request served by <id>',
+    { pattern: /Получено сообщение от сервера: Request served by \S+/ });
+  await fill(page, '#message', 'Привет!');
+  await press(page, '#message', 'Enter');
+  await waitForLogLine(page, 'Отправлено сообщение серверу: Привет!',
+    { endsWith: 'Отправлено сообщение серверу: Привет!' });
+  await waitForLogLine(page, 'Получено сообщение от сервера: Привет!',
+    { endsWith: 'Получено сообщение от сервера: Привет!' });
+  await disconnect(page, 1000, 'урок окончен');
+  await waitForLogText(page, 'Соединение закрыто чисто. Код: 1000, причина: урок окончен');
+  const connectLabel = await textOf(page, '#connect');
+  expect(connectLabel === 'Установить соединение', `the Connect button reads ${connectLabel}`);
+  await page.reload();
+  const language = await valueOf(page, '#language');
+  expect(language === 'ru', `after a reload the language is ${language}`);
+  const table = await textOf(page, '#close-code-table');
+  for (const name of ['CLOSE_NORMAL', 'CLOSE_GOING_AWAY', 'CLOSE_PROTOCOL_ERROR', 'CLOSE_UNSUPPORTED',
+    'CLOSED_NO_STATUS', 'CLOSE_ABNORMAL', 'CLOSE_TOO_LARGE', 'Normal Closure']) {
+    expect(table.includes(name), `the close-code table has no ${name}`);
+  }
+  await page.select('#language', 'en');
+});
+
+check('com-server: the server\'s notices are shown apart from chat lines', async () => {
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await connect(page, COM_URL, 'Notes');
+  await waitForReceived(page, 'Server: Hello! Welcome to Chat, Notes');
+  await sendByEnter(page, 'just chat');
+  await waitForReceived(page, 'Notes: just chat');
+  const kinds = await page.$$eval('#log > *', (lines) =>
+    Object.fromEntries(lines.map((line) => [line.querySelector('.text').textContent, line.dataset.kind])));
+  expect(kinds['Server: Hello! Welcome to Chat, Notes'] === 'notice',
+    `the greeting is shown as ${kinds['Server: Hello! Welcome to Chat, Notes']}`);
+  expect(kinds['Notes: just chat'] === 'received', `the chat line is shown as ${kinds['Notes: just chat']}`);
+});
+
+/**
+ * A TCP relay in front of the real echo-server that keeps a copy of what the browser sent
+ * first: its opening handshake, exactly as the server gets it.
+ */
+async function startRecordingRelay() {
+  const handshakes = [];
+  const sockets = new Set();
+  const relay = createServer((browserSide) => {
+    const serverSide = connectTcp(Number(environment.ECHO_PORT), '127.0.0.1');
+    sockets.add(browserSide).add(serverSide);
+    let head = '';
+    browserSide.on('data', (bytes) => {
+      if (!head.includes('\r\n\r\n')) {
+        head += bytes.toString('latin1');
+        if (head.includes('\r\n\r\n')) handshakes.push(head.split('\r\n\r\n')[0]);
+      }
+    });
+    browserSide.pipe(serverSide).pipe(browserSide);
+    browserSide.on('error', () => serverSide.destroy());
+    serverSide.on('error', () => browserSide.destroy());
+  });
+  await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const stop = () => {
+    for (const socket of sockets) socket.destroy();
+    relay.close();
+  };
+  return { port: relay.address().port, handshakes, stop };
+}
+
+check('the browser\'s own handshake from file:// is accepted (Origin: null, its extension offer)', async () => {
+  const relay = await startRecordingRelay();
+  try {
+    const page = await openPage();
+    await page.goto(PAGE_URL);
+    await connect(page, `ws://127.0.0.1:${relay.port}/`);
+    await sendByEnter(page, 'through the relay');
+    await waitForReceived(page, 'through the relay');
+    const handshake = relay.handshakes.find((head) => /^GET /.test(head)) ?? '';
+    const header = (name) => new RegExp(`^${name}: *(.*)$`, 'im').exec(handshake)?.[1] ?? null;
+    expect(header('Origin') === 'null', `Origin is ${header('Origin')}`);
+    expect(header('Sec-WebSocket-Extensions')?.startsWith('permessage-deflate'),
+      `the extension offer is ${header('Sec-WebSocket-Extensions')}`);
+    if (browserName === 'firefox') {
+      // Firefox offers permessage-deflate bare and adds Fetch metadata; Chromium does neither.
+      expect(header('Sec-WebSocket-Extensions') === 'permessage-deflate',
+        `Firefox offered ${header('Sec-WebSocket-Extensions')}`);
+      expect(/^Sec-Fetch-/im.test(handshake), 'Firefox sent no Sec-Fetch-* header');
+    }
+    const offered = handshake.split('\r\n').filter((line) => /^(Origin|Sec-WebSocket-Extensions|Sec-Fetch-[^:]*):/i.test(line));
+    console.log(`#   ${browserName}: ${offered.join(' | ')}`);
+  } finally {
+    relay.stop();
+  }
 });
 
 // ---- Running them ------------------------------------------------------------------------
