@@ -166,7 +166,7 @@ impl Room {
     pub fn say(&self, id: MemberId, text: &str) {
         let mut members = self.lock();
         if let Some(index) = members.position(id) {
-            let line = chat_line(&members.list[index].name, text);
+            let line = chat_line(&members.list[index].name, &names::one_line(text));
             members.deliver(EncodedMessage::text(&line), Recipients::Everyone);
         }
     }
