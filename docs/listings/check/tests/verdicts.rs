@@ -81,11 +81,18 @@ fn every_solution_passes_and_an_untouched_exercise_fails_readably() {
         "the checker itself panicked: {stdout}"
     );
 
-    let untouched = check(&["3.2"]);
+    // Every starting point is wrong until the reader fills it in, and each says how.
+    let untouched = check(&["--all"]);
     let stdout = String::from_utf8_lossy(&untouched.stdout);
     assert_eq!(untouched.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("\n0 passed, 8 failed\n"), "{stdout}");
+    assert_eq!(stdout.matches("FAIL ").count(), 8, "{stdout}");
     assert!(
         stdout.contains("FAIL 3.2: your server echoed an unmasked client frame"),
         "{stdout}"
+    );
+    assert!(
+        !stdout.contains("panicked"),
+        "a program or the checker panicked: {stdout}"
     );
 }
