@@ -44,7 +44,11 @@ fn a_text_message_is_shown_masked_and_unmasked() {
         .enumerate()
         .map(|(index, byte)| byte ^ key[index % 4])
         .collect();
-    assert_eq!(unmasked, "Привет".as_bytes(), "the key unmasks the wire bytes");
+    assert_eq!(
+        unmasked,
+        "Привет".as_bytes(),
+        "the key unmasks the wire bytes"
+    );
     assert_eq!(bytes(&received["payload"]), "Привет".as_bytes());
     assert_eq!(bytes(&received["header"])[..2], [0x81, 0x8c]);
     let sent = &view["sent"][0];
@@ -125,5 +129,8 @@ fn plain_slash_is_unchanged_and_echoes_the_close_reason() {
         }
     };
     assert_eq!(u16::from(reply.code), 3000);
-    assert_eq!(reply.reason, "my own words", "the client's reason comes back");
+    assert_eq!(
+        reply.reason, "my own words",
+        "the client's reason comes back"
+    );
 }
