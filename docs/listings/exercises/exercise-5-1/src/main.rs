@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use frame::{Connection, Event, HeadReader, Limits, Role, State};
+use frame::{Connection, Event, HeadReader, Limits, Role};
 
 /// Where the server listens when no address is given on the command line.
 const DEFAULT_ADDR: &str = "127.0.0.1:7851";
@@ -83,7 +83,7 @@ fn serve(mut stream: TcpStream, room: &Room, id: u64) -> io::Result<()> {
             link.connection.receive(&received);
             let texts = take_texts(&mut link.connection);
             flush(&mut link)?;
-            if link.connection.state() == State::Closed {
+            if link.connection.state().is_finished() {
                 break;
             }
             texts

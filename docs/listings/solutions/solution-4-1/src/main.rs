@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use frame::{Connection, Event, HeadReader, Limits, RequestHead, Role, State};
+use frame::{Connection, Event, HeadReader, Limits, RequestHead, Role};
 
 /// Where the server listens when no address is given on the command line.
 const DEFAULT_ADDR: &str = "127.0.0.1:7841";
@@ -119,7 +119,7 @@ fn send(client: &mut Client) -> bool {
         // Section 7.1.1: once the close handshake is done (or the answer is sent), the
         // server closes the TCP connection first.
         client.done |= match &client.phase {
-            Phase::Open(connection) => connection.state() == State::Closed,
+            Phase::Open(connection) => connection.state().is_finished(),
             Phase::Answered => true,
             Phase::Head(_) => false,
         };
