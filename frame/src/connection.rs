@@ -519,8 +519,9 @@ impl Connection {
         });
     }
 
-    /// Bytes waiting to be written to the socket (the next piece of them: write it, call
-    /// [`Connection::consume_output`], and ask again until it is empty).
+    /// Bytes waiting to be written to the socket: all of them, unless messages from
+    /// [`Connection::send_encoded`] are queued, which come one piece at a time (write it,
+    /// call [`Connection::consume_output`], and ask again until it is empty).
     pub fn pending_output(&self) -> &[u8] {
         self.output.pending()
     }
