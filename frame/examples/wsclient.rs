@@ -116,6 +116,8 @@ struct Session {
     writer: TcpStream,
     /// A ping of ours is out and its pong has not come back.
     awaiting_pong: bool,
+    /// The rule the server broke, once we failed the connection for it.
+    broken_rule: Option<String>,
 }
 
 /// Shared by the stdin thread (sending), the ping thread and the main thread (receiving).
@@ -198,10 +200,11 @@ fn run(url: &str, options: &Options) -> Result<(), Failure> {
         connection,
         writer,
         awaiting_pong: false,
+        broken_rule: None,
     }));
     // The first frames may have arrived in the same read as the 101: handle them now.
-    if let Some(state) = handle_bytes(&shared, &leftover) {
-        return finish(state, &mut stream);
+    if handle_bytes(&shared, &leftover) {
+        return finish(&shared, &mut stream);
     }
     send_stdin(shared.clone(), options);
     if let Some(interval) = options.ping_interval {
@@ -229,24 +232,25 @@ fn run(url: &str, options: &Options) -> Result<(), Failure> {
                 ));
             }
         };
-        if let Some(state) = handle_bytes(&shared, &buffer[..read]) {
-            return finish(state, &mut stream);
+        if handle_bytes(&shared, &buffer[..read]) {
+            return finish(&shared, &mut stream);
         }
     }
 }
 
 /// The connection ended. The server closes TCP first (section 7.1.1): wait for that,
 /// briefly, so our last frame is not lost to a reset, then report.
-fn finish(state: State, stream: &mut TcpStream) -> Result<(), Failure> {
+fn finish(shared: &Shared, stream: &mut TcpStream) -> Result<(), Failure> {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let mut buffer = [0u8; 4096];
     while matches!(stream.read(&mut buffer), Ok(read) if read > 0) {}
     let _ = stream.shutdown(Shutdown::Both);
-    match state {
-        State::Failed => Err(Failure::new(
-            EXIT_PROTOCOL,
-            "the server broke the protocol; we failed the connection (RFC 6455 7.1.7)",
-        )),
+    let session = shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match (&session.broken_rule, session.connection.state()) {
+        (Some(rule), _) => Err(Failure::new(EXIT_PROTOCOL, rule.clone())),
+        (None, State::Failed) => Err(Failure::new(EXIT_PROTOCOL, "the connection failed")),
         _ => Ok(()),
     }
 }
@@ -271,9 +275,9 @@ fn with_headers(request: Vec<u8>, options: &Options) -> Vec<u8> {
 }
 
 /// Feeds received bytes to the connection, prints what they held and sends what the
-/// connection queued (pongs, the close reply). Returns the state once the connection is
+/// connection queued (pongs, the close reply). Returns true once the connection is
 /// finished.
-fn handle_bytes(shared: &Shared, bytes: &[u8]) -> Option<State> {
+fn handle_bytes(shared: &Shared, bytes: &[u8]) -> bool {
     let mut guard = shared
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -288,8 +292,10 @@ fn handle_bytes(shared: &Shared, bytes: &[u8]) -> Option<State> {
             Ok(Some(event)) => print_event(&event),
             Ok(None) => break,
             Err(error) => {
-                log(format_args!(
-                    "protocol error from the server: {error}; closing with {}",
+                // "Fail the WebSocket Connection" (section 7.1.7): the close frame with
+                // the rule's code is queued; the exit code tells a script.
+                session.broken_rule = Some(format!(
+                    "the server broke the protocol: {error}; we closed with {}",
                     error.close_code()
                 ));
                 break;
@@ -298,8 +304,7 @@ fn handle_bytes(shared: &Shared, bytes: &[u8]) -> Option<State> {
     }
     print_dissections(&mut session.connection);
     flush(&mut session.connection, &mut session.writer);
-    let state = session.connection.state();
-    state.is_finished().then_some(state)
+    session.connection.state().is_finished()
 }
 
 /// `ws://host:port/path?query` into `("host:port", "/path?query")`; the article's

@@ -512,12 +512,19 @@ fn assert_failed(frames: &'static [u8], rule: &str, code: u16) {
     let (url, server) = misbehaving(frames);
     let run = wsclient(&["--linger", "30", &url], b"");
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains(rule), "{}", run.stdout);
     assert!(
-        run.stdout.contains(&format!("closing with {code} (")),
+        run.stderr
+            .starts_with("wsclient: the server broke the protocol: "),
         "{}",
-        run.stdout
+        run.stderr
     );
+    assert!(run.stderr.contains(rule), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("we closed with {code} (")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert_eq!(server.join().expect("the raw server"), Some(code));
 }
 
