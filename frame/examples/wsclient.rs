@@ -304,7 +304,9 @@ fn handle_bytes(shared: &Shared, bytes: &[u8]) -> bool {
     }
     print_dissections(&mut session.connection);
     flush(&mut session.connection, &mut session.writer);
-    session.connection.state().is_finished()
+    // After a protocol error our close is sent; `finish` gives the server its moment to
+    // answer and close TCP first, and nothing the server sends now changes the outcome.
+    session.connection.state().is_finished() || session.broken_rule.is_some()
 }
 
 /// `ws://host:port/path?query` into `("host:port", "/path?query")`; the article's
