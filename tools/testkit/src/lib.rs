@@ -1,12 +1,13 @@
-//! Helpers the integration tests share: start a real server binary on a free loopback port,
-//! wait for its log lines, and talk to it with raw bytes or the hand-rolled `raw_client`.
-//! Every wait has a deadline and every process is killed when its handle drops. It uses std
-//! only; the tungstenite helpers live beside it in `tungstenite_client.rs`.
+//! Helpers the integration tests and the tools share: start a real server binary on a free
+//! loopback port, wait for its log lines, and talk to it with raw bytes, the hand-rolled
+//! `raw_client`, or tungstenite (`tungstenite_client`), the independent client. Every wait has
+//! a deadline and every process is killed when its handle drops.
 
 #![forbid(unsafe_code)]
 
 pub mod hostile;
 pub mod raw_client;
+pub mod tungstenite_client;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -1,9 +1,9 @@
 //! What each fuzz target checks, as plain functions with no fuzzer in them, so that
-//! `frame/tests/fuzz_regressions.rs` replays every saved input through the very same code
-//! in an ordinary `cargo test`. Each function must never panic, whatever the bytes.
+//! `frame/tests/protocol/fuzz_regressions.rs` replays every saved input through the very same
+//! code in an ordinary `cargo test`. Each function must never panic, whatever the bytes.
+//! A crate of its own (not a file included by path) so the fuzz targets and the test share it.
 
-// Each fuzz target uses one of these functions and the replay test uses all three.
-#![allow(dead_code)]
+#![forbid(unsafe_code)]
 
 use frame::{
     Connection, Event, FrameHeader, HeadReader, Limits, Message, MessageAssembler, Opcode,

@@ -1,12 +1,12 @@
 //! The independent client's helpers: open a WebSocket with `tungstenite` (not our `frame`
-//! crate) with every wait bounded. Included by path (`#[path]`) into the test crates, which
-//! have tungstenite as a dev-dependency, so that `testkit` itself stays std-only and no
-//! crate of the workspace has a runtime dependency beyond sha1_smol and base64.
+//! crate) with every wait bounded. `testkit` is dev-only (a dev-dependency of the servers,
+//! a dependency of the tools), so no shipping crate gains a dependency beyond sha1_smol and
+//! base64.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use testkit::DEADLINE;
+use crate::DEADLINE;
 use tungstenite::WebSocket;
 
 /// Opens a WebSocket with tungstenite (the independent client) with read and write

@@ -1,9 +1,9 @@
 //! Replays every input saved under `frame/fuzz/regressions/<target>/` (crashes the fuzzers
-//! once found, and seeds worth keeping) through the fuzz targets' own checks, so a fixed
-//! bug stays fixed in an ordinary `cargo test`, with no nightly toolchain.
+//! once found, and seeds worth keeping) through the fuzz targets' own checks (the
+//! `fuzz-checks` crate), so a fixed bug stays fixed in an ordinary `cargo test`, with no
+//! nightly toolchain.
 
-#[path = "../fuzz/checks.rs"]
-mod checks;
+use fuzz_checks as checks;
 
 use std::path::Path;
 
