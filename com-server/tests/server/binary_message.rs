@@ -2,7 +2,7 @@
 //! example the articles' table of close codes gives, and the others hear that the
 //! sender left.
 
-mod common;
+use crate::common;
 
 use common::{expect_close, join, next_text, wait_for_leave};
 use tungstenite::Message;

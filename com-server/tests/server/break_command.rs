@@ -2,7 +2,7 @@
 //! every client gets close 1001 with reason `stopped by <name>` and the process exits 0.
 //! Without the flag the sender is told it is disabled, and the chat goes on.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

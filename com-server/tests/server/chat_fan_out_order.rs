@@ -2,7 +2,7 @@
 //! exactly once and in the order sent. A sends 1000 numbered messages without waiting;
 //! A, B and C each receive all 1000, in order.
 
-mod common;
+use crate::common;
 
 use common::{join, next_text};
 use tungstenite::Message;

@@ -2,7 +2,7 @@
 //! its default (exit 0), a mistake is one line on stderr (exit 2), and a port in use is
 //! `Error: cannot bind ...` (exit 1).
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::process::ExitStatus;

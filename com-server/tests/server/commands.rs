@@ -2,7 +2,7 @@
 //! (DD.MM.YYYY) and `time` (HH:MM:SS UTC) checked against the system's `date -u`,
 //! `country` and `city` from the flags, `users` and `help`; trimmed, with or without `/`.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

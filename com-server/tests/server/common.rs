@@ -2,18 +2,13 @@
 //! limit so it never outlives a crashed test), join the chat under a name, and read the
 //! next text message or the close frame with tungstenite, the independent client.
 
-#![allow(dead_code)] // Each test file uses a different part of this module.
-
 use std::net::TcpStream;
 
 use testkit::ServerProcess;
 
-#[path = "../../../frame/testkit/tungstenite_client.rs"]
-mod tungstenite_client;
+pub use testkit::tungstenite_client::{connect, try_connect};
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
-#[allow(unused_imports)] // Not every test file refuses a handshake.
-pub use tungstenite_client::{connect, try_connect};
 
 /// The binary under test.
 pub const PROGRAM: &str = env!("CARGO_BIN_EXE_com-server");

@@ -1,7 +1,7 @@
 //! `--max-connections`: past the limit a new client gets HTTP 503 with `Retry-After`
 //! before any upgrade; when someone leaves, there is room again.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Names are percent-decoded UTF-8: `?name=%D0%91%D0%BE%D0%B3%D0%B4%D0%B0%D0%BD` is
 //! Богдан, as a browser encodes `ws://127.0.0.1:7773/?name=Богдан`.
 
-mod common;
+use crate::common;
 
 use common::{join, join_with_query, next_text, send, wait_for_log};
 

@@ -2,7 +2,7 @@
 //! numeric suffix; names are trimmed, lose their control characters and are cut to 32
 //! characters; and nobody may pose as `Server`, the name of the notices.
 
-mod common;
+use crate::common;
 
 use common::{ask, join_with_query};
 

@@ -1,7 +1,7 @@
 //! Fifty clients chat at the same time: each sends twenty numbered lines at once, and
 //! every client receives every line exactly once, each sender's lines in the order sent.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier};

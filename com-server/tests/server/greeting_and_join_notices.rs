@@ -1,7 +1,7 @@
 //! Joining, as in the habr article: the newcomer is greeted by name, everyone already
 //! online is told `Server: New User(<name>) in Chat!`, and nobody hears about themselves.
 
-mod common;
+use crate::common;
 
 use common::{ask, join, next_text, wait_for_log};
 

@@ -3,7 +3,7 @@
 //! `--allowed-origin` gets 403, and a client that never sends its request is dropped
 //! after `--handshake-timeout`.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! answers (tungstenite answers pings by itself) stays as long as it likes, while one
 //! that never answers is closed with 1001 after two silent intervals.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

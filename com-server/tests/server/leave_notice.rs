@@ -1,7 +1,7 @@
 //! Leaving: when a client closes (or its TCP connection just ends), the others get
 //! `Server: <name> left the chat`, and the log says how it ended, with the close code.
 
-mod common;
+use crate::common;
 
 use std::net::Shutdown;
 

@@ -1,7 +1,7 @@
 //! `--max-message` (64 KiB by default for chat): a message of exactly the limit is
 //! relayed, one byte more gets close 1009 (Message Too Big) and a leave notice.
 
-mod common;
+use crate::common;
 
 use common::{ask, expect_close, join, next_text, send, wait_for_leave};
 

@@ -2,7 +2,7 @@
 //! later lines carry the new name. The new name follows the join rules (a taken name
 //! gets a suffix); an empty one gets the usage line.
 
-mod common;
+use crate::common;
 
 use common::{ask, join, next_text, wait_for_log};
 

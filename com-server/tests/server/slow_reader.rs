@@ -3,7 +3,7 @@
 //! 1008 and the others are told it left. Meanwhile every healthy client gets every line,
 //! in order, and never waits on the stuck one.
 
-mod common;
+use crate::common;
 
 use common::{join, next_text, wait_for_leave, wait_for_log};
 

@@ -1,7 +1,7 @@
 //! `--time-limit SECS`: when it runs out every client gets close 1001 "going away" and the
 //! process exits 0, as with every server of the suite.
 
-mod common;
+use crate::common;
 
 use common::{expect_close, join, wait_for_leave, wait_for_log};
 

@@ -1,7 +1,7 @@
 //! Text that starts with `/` but is no command gets `Unknown command: <text>. Try help.`,
 //! to the sender only; the same word without `/` is an ordinary chat message.
 
-mod common;
+use crate::common;
 
 use common::{ask, join, next_text, wait_for_log};
 

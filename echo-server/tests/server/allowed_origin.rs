@@ -2,7 +2,7 @@
 //! reason naming its origin; an allowed origin, and a client that sends no Origin at all
 //! (not a browser), are upgraded.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 

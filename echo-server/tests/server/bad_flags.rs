@@ -1,7 +1,7 @@
 //! A flag the server does not know, or a value it cannot use, is one line on stderr and
 //! exit status 2, before anything is bound.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! A WebSocket request that breaks a rule of RFC 6455 section 4 gets the right HTTP status
 //! and a plain-text reason before the upgrade, and the log says why.
 
-mod common;
+use crate::common;
 
 #[test]
 fn broken_upgrade_requests_get_a_status_and_a_reason() {

@@ -1,7 +1,7 @@
 //! A binary message comes back unchanged, every byte value included: bytes that are not
 //! UTF-8 are fine in a binary message (only text must be UTF-8, RFC 6455 section 5.6).
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 

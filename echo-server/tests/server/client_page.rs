@@ -2,7 +2,7 @@
 //! loads by relative address (`socket.js`, `style.css`) load from there too: a browser at
 //! http://127.0.0.1:7776/.ws needs nothing else.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

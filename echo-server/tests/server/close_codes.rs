@@ -2,7 +2,7 @@
 //! the same code, closes TCP, and logs the code; a close without a code gets an empty
 //! close back, and a code that may not be sent (1005, 999) gets 1002.
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 use tungstenite::protocol::CloseFrame;

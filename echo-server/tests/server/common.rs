@@ -2,19 +2,12 @@
 //! with a time limit (so it stops even if a test process dies), and read one message with
 //! a clear failure instead of a hang. Every socket has testkit's timeouts.
 
-// Each test file is its own crate and uses a different part of this module.
-#![allow(dead_code)]
-
 use std::net::TcpStream;
-use std::time::Duration;
 
 use testkit::ServerProcess;
 
-#[path = "../../../frame/testkit/tungstenite_client.rs"]
-mod tungstenite_client;
+pub use testkit::tungstenite_client::{connect, try_connect};
 use tungstenite::{Message, WebSocket};
-#[allow(unused_imports)] // Not every test file refuses a handshake.
-pub use tungstenite_client::{connect, try_connect};
 
 /// The binary under test, built by cargo for the integration tests.
 pub const PROGRAM: &str = env!("CARGO_BIN_EXE_echo-server");
@@ -81,6 +74,3 @@ pub fn read_response_head(stream: &mut TcpStream) -> String {
     }
     String::from_utf8(head).expect("the head is text")
 }
-
-/// A short pause for tests that must show something did *not* happen.
-pub const QUIET: Duration = Duration::from_millis(300);

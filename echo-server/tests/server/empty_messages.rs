@@ -1,7 +1,7 @@
 //! A message of 0 bytes is still a message: it is echoed, as text and as binary, and the
 //! connection goes on.
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 

@@ -2,7 +2,7 @@
 //! a ping between its fragments (control frames may interleave, section 5.5) and even
 //! when every fragment carries a single byte.
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 use tungstenite::protocol::frame::Frame;

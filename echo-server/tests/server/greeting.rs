@@ -1,7 +1,7 @@
 //! Like echo.websocket.org, the first message on every connection is `Request served by
 //! <id>`, with the id the server printed at start-up; `--no-greeting` makes it a pure echo.
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 

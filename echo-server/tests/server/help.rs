@@ -1,7 +1,7 @@
 //! `--help` lists every flag with its default and exits 0 (the convention all three
 //! servers share, from the `cli` crate).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! served by <id>` and the request line and headers exactly as the client sent them, odd
 //! spacing and header case included, as echo.websocket.org does.
 
-mod common;
+use crate::common;
 
 #[test]
 fn get_slash_echoes_the_request_head() {

@@ -3,7 +3,7 @@
 //! once would make the kernel answer the unread bytes with RST, which can destroy the close
 //! frame in flight; the client would see an error (1006) instead of the close code.
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 

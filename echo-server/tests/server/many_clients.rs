@@ -2,7 +2,7 @@
 //! varying), every echo checked byte for byte: one thread serves them all, and no message
 //! is lost, reordered or mixed up with another client's.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Barrier};
 

@@ -2,7 +2,7 @@
 //! upgrade, while the clients already connected keep being served; once one leaves, its
 //! slot is free again.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

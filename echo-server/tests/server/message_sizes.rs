@@ -3,7 +3,7 @@
 //! 64-bit form, then 1 MiB and the 16 MiB default limit itself. Each comes back
 //! byte for byte.
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 

@@ -1,7 +1,7 @@
 //! Only GET is answered: any other method gets 405 with `Allow: GET` (RFC 9110 section
 //! 15.5.6) and a plain-text reason, with or without upgrade headers.
 
-mod common;
+use crate::common;
 
 #[test]
 fn other_methods_get_405() {

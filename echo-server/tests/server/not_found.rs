@@ -1,7 +1,7 @@
 //! A plain HTTP request for any other path gets 404 with a plain-text hint that says what
 //! this server does answer.
 
-mod common;
+use crate::common;
 
 #[test]
 fn other_paths_get_404_with_a_hint() {

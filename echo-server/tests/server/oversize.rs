@@ -2,7 +2,7 @@
 //! (Message Too Big) as soon as a header announces it, counting every fragment; a message
 //! of exactly the limit is fine.
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 use tungstenite::protocol::frame::Frame;

@@ -1,7 +1,7 @@
 //! A ping is answered with a pong carrying the same payload (RFC 6455 section 5.5.2),
 //! up to the 125-byte maximum; an unsolicited pong gets no answer at all (5.5.3).
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 

@@ -1,7 +1,7 @@
 //! A port that is already taken is a one-line error naming the address and the reason,
 //! and exit status 1.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

@@ -3,7 +3,7 @@
 //! client's own writes block; a client that reads, but slowly, costs no more; and every
 //! other client is served meanwhile. Memory is the server's VmRSS from /proc.
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;

@@ -2,7 +2,7 @@
 //! and logged, even if it trickles a byte now and then (the slowloris attack), and even if
 //! it sends nothing at all; everyone else is served meanwhile.
 
-mod common;
+use crate::common;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;

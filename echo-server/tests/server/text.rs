@@ -1,7 +1,7 @@
 //! A text message comes back unchanged: ASCII, Cyrillic (the articles' "Привет!"), emoji,
 //! and a NUL, which is valid UTF-8 and must not end anything early.
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 

@@ -2,7 +2,7 @@
 //! server waits (briefly) for their close replies, and exits with status 0, also when a
 //! client never answers.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

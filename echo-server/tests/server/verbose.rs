@@ -2,7 +2,7 @@
 //! opcode, MASK, the length and its form, the masking key, the payload masked and
 //! unmasked, and the text (what the habr article explains, on a learner's own frames).
 
-mod common;
+use crate::common;
 
 use tungstenite::Message;
 
