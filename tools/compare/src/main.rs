@@ -3,7 +3,7 @@
 //! and prints each figure with its ratio to the reference measured moments apart on the same
 //! machine, because on a shared two-core box only same-run ratios mean anything.
 //!
-//! Run it through `echo-server/bench/compare.sh`, which builds everything in release first.
+//! Run it through `tools/compare/run.sh`, which builds everything in release first.
 
 #![forbid(unsafe_code)]
 
@@ -142,16 +142,16 @@ fn main() {
         }
     };
     let programs = Programs {
-        // Examples live in target/release/examples, binaries one level up.
-        ours: program("ours", here.join("../echo-server")),
-        reference: program("reference", here.join("reference_server")),
+        // Every binary of the workspace lands in the same target/<profile> directory.
+        ours: program("ours", here.join("echo-server")),
+        reference: program("reference", here.join("tungstenite-echo")),
         load: program("load", here.join("load")),
         calibrate: args.switch("calibrate"),
     };
     for path in [&programs.ours, &programs.reference, &programs.load] {
         if !path.is_file() {
             eprintln!(
-                "compare: {} does not exist: build with `cargo build --release -p echo-server --bins --examples` (or run bench/compare.sh)",
+                "compare: {} does not exist: build with `cargo build --release -p echo-server -p reference-servers -p load -p compare` (or run tools/compare/run.sh)",
                 path.display()
             );
             std::process::exit(2);

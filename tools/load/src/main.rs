@@ -19,9 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, mpsc};
 use std::time::{Duration, Instant};
 
+use cli::{Args, Flag};
 use client::{Client, Target};
 use frame::Opcode;
-use cli::{Args, Flag};
 
 const FLAGS: &[Flag] = &[
     Flag::value(

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! $ cargo build --release -p echo-server -p com-server
-//! $ cargo run --release -p com-server --example soak -- --secs 300
+//! $ cargo run --release -p soak -- --secs 300
 //! ```
 
 #![forbid(unsafe_code)]
@@ -17,10 +17,6 @@ mod problems;
 mod servers;
 mod session;
 mod watch;
-// The tungstenite helpers the integration tests use too (see that file for why by path).
-#[path = "../../../frame/testkit/tungstenite_client.rs"]
-#[allow(dead_code)] // The soak needs only `try_connect_within`.
-mod tungstenite_client;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -18,15 +18,12 @@ pub struct Server {
     pub addr: SocketAddr,
 }
 
-/// Finds `program` in the target profile directory this example runs from
-/// (`target/release/examples/soak` -> `target/release/echo-server`).
+/// Finds `program` in the target profile directory the soak runs from
+/// (`target/release/soak` -> `target/release/echo-server`).
 pub fn locate(program: &str) -> Result<PathBuf, String> {
     let me = std::env::current_exe()
         .map_err(|error| format!("cannot find the soak's own executable: {error}"))?;
-    let mut profile_dir = me.parent().map(Path::to_path_buf).unwrap_or_default();
-    if profile_dir.ends_with("examples") {
-        profile_dir.pop();
-    }
+    let profile_dir = me.parent().map(Path::to_path_buf).unwrap_or_default();
     let path = profile_dir.join(program);
     if path.is_file() {
         return Ok(path);

@@ -27,7 +27,7 @@ pub type Socket = WebSocket<TcpStream>;
 
 /// Opens a WebSocket to `url` with `IO_TIMEOUT` on the connect and on every read and write.
 pub fn connect(url: &str) -> Result<Socket, String> {
-    crate::tungstenite_client::try_connect_within(url, IO_TIMEOUT)
+    testkit::tungstenite_client::try_connect_within(url, IO_TIMEOUT)
         .map_err(|error| error.to_string())
 }
 

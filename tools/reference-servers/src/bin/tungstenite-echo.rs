@@ -9,8 +9,8 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use frame::CloseCode;
 use cli::Flag;
+use frame::CloseCode;
 use tungstenite::{Error, Message};
 
 const FLAGS: &[Flag] = &[
@@ -25,7 +25,7 @@ const FLAGS: &[Flag] = &[
 
 fn main() {
     let args = cli::parse_or_exit(
-        "reference_server",
+        "tungstenite-echo",
         "a tungstenite thread-per-connection echo server, the benchmark's reference",
         FLAGS,
     );
