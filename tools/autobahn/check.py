@@ -47,7 +47,7 @@ def main():
         "",
         "The echo-server against Autobahn|Testsuite's fuzzing client, cases 1.* to 10.*",
         "(12.* and 13.*, permessage-deflate, are excluded: we do not offer the extension).",
-        "Produced by `echo-server/autobahn/run.sh`, which fails unless every case's behavior",
+        "Produced by `tools/autobahn/run.sh`, which fails unless every case's behavior",
         "and behaviorClose are OK or INFORMATIONAL.",
         "",
         "- Date: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),

@@ -4,7 +4,7 @@
 # test permessage-deflate, which we do not offer. Fails unless every case is OK (or
 # INFORMATIONAL) in both behavior and behaviorClose; writes docs/conformance.md.
 #
-# Usage: echo-server/autobahn/run.sh        (installs wstest with pip if it is missing)
+# Usage: tools/autobahn/run.sh              (installs wstest with pip if it is missing)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 
+# The repository root: this file is tools/book/check_transcripts.py, two folders below it.
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMMAND_TIMEOUT = 180
 CARGO_NOISE = re.compile(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# client/test/run.sh: the client page tested in a real browser, as CI runs it. It builds and
+# tools/browser-test/run.sh: the client page tested in a real browser, as CI runs it. It builds and
 # starts the real echo-server and com-server on free ports, starts a headless Chromium, and
 # lets browser-test.mjs drive the page through it. Whatever happens, the trap below stops
 # everything this script started. Prints `N passed, M failed` last; exits non-zero on failure.
