@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Autobahn|Testsuite against frame's client role: sections 1-10, like the echo-server's run
-# (echo-server/autobahn/run.sh), but the other way round: `wstest -m fuzzingserver` plays the
+# (tools/autobahn/run.sh), but the other way round: `wstest -m fuzzingserver` plays the
 # server and frame/examples/autobahn_client.rs connects to it once per case. Fails unless
 # every case's behavior and behaviorClose are OK or INFORMATIONAL (no NON-STRICT, no FAILED);
 # writes the client's section of docs/conformance.md.
