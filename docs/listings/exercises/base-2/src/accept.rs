@@ -32,6 +32,7 @@ pub fn run(default_addr: &str, accept_key: Answer, switching_protocols: Answer) 
     Ok(())
 }
 
+// ANCHOR: answer
 /// Reads one handshake, answers it, greets the client and closes.
 fn answer(
     mut stream: TcpStream,
@@ -48,6 +49,7 @@ fn answer(
     println!("{peer} answered the key {key:?}");
     Ok(())
 }
+// ANCHOR_END: answer
 
 /// The value of `Sec-WebSocket-Key`, or an empty string if the request has none.
 fn read_key(stream: &TcpStream) -> io::Result<String> {

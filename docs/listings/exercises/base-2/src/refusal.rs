@@ -51,6 +51,7 @@ pub fn run(default_addr: &str, check_upgrade: CheckUpgrade) -> io::Result<()> {
     Ok(())
 }
 
+// ANCHOR: answer
 /// Reads one request head and answers it: 101 and a greeting, or a refusal.
 fn answer(mut stream: TcpStream, check_upgrade: CheckUpgrade) -> io::Result<()> {
     let peer = stream.peer_addr()?;
@@ -73,6 +74,7 @@ fn answer(mut stream: TcpStream, check_upgrade: CheckUpgrade) -> io::Result<()> 
     println!("{peer} upgraded");
     Ok(())
 }
+// ANCHOR_END: answer
 
 /// The request head, or the refusal for bytes that are not one (`HeadReader` caps it).
 fn read_head(stream: &mut TcpStream) -> io::Result<Result<RequestHead, Refusal>> {

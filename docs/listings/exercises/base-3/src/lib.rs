@@ -112,6 +112,7 @@ fn read_frame(
     }
 }
 
+// ANCHOR: answer_frame
 /// Answers one frame. Returns false when the connection is over.
 fn answer_frame(
     stream: &mut TcpStream,
@@ -120,7 +121,8 @@ fn answer_frame(
     answer_binary: AnswerBinary,
     unmask: Unmask,
 ) -> io::Result<bool> {
-    // ANCHOR: answer_frame
+    // Section 5.3: the client's mask comes off before anything else is read. What an
+    // unmasked frame gets is `unmask`'s to decide (exercise 3.2).
     if !unmask(stream, &header, &mut payload)? {
         return Ok(false);
     }
@@ -156,8 +158,8 @@ fn answer_frame(
         }
     }
     Ok(true)
-    // ANCHOR_END: answer_frame
 }
+// ANCHOR_END: answer_frame
 
 /// The answer to a binary message that exercise 3.2 starts from (exercise 3.1's answer):
 /// section 5.6 says binary data is the application's, so an echo sends it back untouched.

@@ -60,7 +60,6 @@ struct Client {
     done: bool,
 }
 
-// ANCHOR: run
 /// Serves echo on the address given as the first argument, or on `default_addr`, polling
 /// every socket from this one thread. Returns only if the listener fails.
 pub fn run(default_addr: &str, exercise: Exercise) -> io::Result<()> {
@@ -88,7 +87,6 @@ pub fn run(default_addr: &str, exercise: Exercise) -> io::Result<()> {
         }
     }
 }
-// ANCHOR_END: run
 
 /// Accepts every waiting connection. Returns true if there was one.
 fn accept_clients(listener: &TcpListener, clients: &mut Vec<Client>) -> io::Result<bool> {
@@ -189,6 +187,7 @@ fn answer(client: &mut Client, response: Vec<u8>) {
     client.phase = Phase::Answered;
 }
 
+// ANCHOR: start
 /// What a complete request head leads to: a WebSocket, a page, or a refusal.
 fn start(
     client: &mut Client,
@@ -215,6 +214,7 @@ fn start(
         Err(error) => answer(client, frame::reject_response(&error)),
     }
 }
+// ANCHOR_END: start
 
 /// Echoes every complete message; pings, pongs and closes are answered by `Connection`.
 fn echo(connection: &mut Connection, stats: &mut Stats) {

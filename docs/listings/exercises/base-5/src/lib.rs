@@ -33,7 +33,6 @@ pub struct Member {
 /// the other way round, so two threads cannot wait on each other.
 type Room = Arc<Mutex<Vec<Member>>>;
 
-// ANCHOR: run
 /// Serves the chat on the address given as the first argument, or on `default_addr`, with
 /// `command` deciding what a line does. Returns only if the listener fails.
 pub fn run(default_addr: &str, command: Command) -> io::Result<()> {
@@ -57,7 +56,6 @@ pub fn run(default_addr: &str, command: Command) -> io::Result<()> {
     }
     Ok(())
 }
-// ANCHOR_END: run
 
 /// A poisoned lock means another client's thread panicked; the data is still usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -190,6 +188,7 @@ pub fn send(member: &Member, text: &str) {
     let _ = flush(&mut link);
 }
 
+// ANCHOR: say
 /// What a line from `name` does: a command, or a message to everyone.
 fn say(room: &Room, name: &str, line: &str, command: Command) {
     let members = lock(room);
@@ -200,3 +199,4 @@ fn say(room: &Room, name: &str, line: &str, command: Command) {
         send(member, &format!("{name}: {line}"));
     }
 }
+// ANCHOR_END: say
