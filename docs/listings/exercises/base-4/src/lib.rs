@@ -1,6 +1,6 @@
 //! The one-thread polling echo server of chapter 4's exercises, all but the reader's parts:
 //! nonblocking sockets, `frame::Connection` doing the protocol, and the counts in [`Stats`].
-//! Each exercise's `main.rs` calls [`run`] with an [`Exercise`]: two functions, one of them yours.
+//! Each exercise's `main.rs` calls [`run`] with two functions, one of them yours.
 
 #![forbid(unsafe_code)]
 
@@ -19,14 +19,10 @@ pub type PlainHttpAnswer = fn(head: &RequestHead, stats: &Stats) -> Vec<u8>;
 /// or the whole HTTP response that refuses it (exercise 4.2).
 pub type Refusal = fn(stats: &Stats) -> Option<Vec<u8>>;
 
-/// The server's two reader's pieces, and what its first line says after the address.
-pub struct Exercise {
-    /// Said after `listening on ADDR`, such as " (at most 2 clients)"; often empty.
-    pub note: String,
-    /// What a plain HTTP request gets.
-    pub plain_http_answer: PlainHttpAnswer,
-    /// Whether a client that asks to upgrade is refused.
-    pub refusal: Refusal,
+/// The exercise's two functions, carried together through the loop.
+struct Exercise {
+    plain_http_answer: PlainHttpAnswer,
+    refusal: Refusal,
 }
 
 /// How long the loop sleeps when no socket had anything to do: short enough that a person
@@ -61,14 +57,24 @@ struct Client {
 }
 
 /// Serves echo on the address given as the first argument, or on `default_addr`, polling
-/// every socket from this one thread. Returns only if the listener fails.
-pub fn run(default_addr: &str, exercise: Exercise) -> io::Result<()> {
+/// every socket from this one thread; the first line says `note` after the address (such
+/// as " (at most 2 clients)"). Returns only if the listener fails.
+pub fn run(
+    default_addr: &str,
+    note: &str,
+    plain_http_answer: PlainHttpAnswer,
+    refusal: Refusal,
+) -> io::Result<()> {
+    let exercise = Exercise {
+        plain_http_answer,
+        refusal,
+    };
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| default_addr.to_owned());
     let listener = TcpListener::bind(&addr)?;
     listener.set_nonblocking(true)?;
-    println!("listening on {}{}", listener.local_addr()?, exercise.note);
+    println!("listening on {}{note}", listener.local_addr()?);
     let mut clients: Vec<Client> = Vec::new();
     let mut stats = Stats::default();
     loop {

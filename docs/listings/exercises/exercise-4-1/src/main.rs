@@ -6,7 +6,7 @@
 
 // The starting point does not call `text_response` yet; your code will.
 #[allow(unused_imports)]
-use exercise_base_4::{Exercise, RequestHead, Stats, text_response, upgrade_required};
+use exercise_base_4::{RequestHead, Stats, admit_everyone, text_response, upgrade_required};
 
 /// Where the server listens when no address is given on the command line.
 const DEFAULT_ADDR: &str = "127.0.0.1:7841";
@@ -14,12 +14,7 @@ const DEFAULT_ADDR: &str = "127.0.0.1:7841";
 /// The server itself is `exercise_base_4::run` (docs/listings/exercises/base-4/src/lib.rs);
 /// the piece this program adds is `plain_http_answer`.
 fn main() -> std::io::Result<()> {
-    let exercise = Exercise {
-        note: String::new(),
-        plain_http_answer,
-        refusal: exercise_base_4::admit_everyone,
-    };
-    exercise_base_4::run(DEFAULT_ADDR, exercise)
+    exercise_base_4::run(DEFAULT_ADDR, "", plain_http_answer, admit_everyone)
 }
 
 // ANCHOR: reader

@@ -4,26 +4,22 @@
 
 #![forbid(unsafe_code)]
 
-use exercise_base_4::{Exercise, Stats};
+use exercise_base_4::{Stats, answer_upgrade_required};
 
 /// Where the server listens when no address is given on the command line.
 const DEFAULT_ADDR: &str = "127.0.0.1:7842";
 
-/// How many WebSocket clients the server serves at once; the next one is refused.
-const MAX_CONNECTIONS: usize = 2;
-
 /// The server itself is `exercise_base_4::run` (docs/listings/exercises/base-4/src/lib.rs);
 /// the piece this program adds is `refusal`.
 fn main() -> std::io::Result<()> {
-    let exercise = Exercise {
-        note: format!(" (at most {MAX_CONNECTIONS} clients)"),
-        plain_http_answer: exercise_base_4::answer_upgrade_required,
-        refusal,
-    };
-    exercise_base_4::run(DEFAULT_ADDR, exercise)
+    let note = format!(" (at most {MAX_CONNECTIONS} clients)");
+    exercise_base_4::run(DEFAULT_ADDR, &note, answer_upgrade_required, refusal)
 }
 
 // ANCHOR: reader
+/// How many WebSocket clients the server serves at once; the next one is refused.
+const MAX_CONNECTIONS: usize = 2;
+
 /// The answer to a client that asks to upgrade while `stats.connections` clients are open:
 /// `None` lets it in, `Some(response)` is sent instead of the 101 and ends the connection.
 fn refusal(stats: &Stats) -> Option<Vec<u8>> {
