@@ -3,7 +3,7 @@
 //! reader's two functions make of it, then a greeting and a close.
 
 use std::io::{self, BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 
 /// The reader's two functions of exercise 2.1: `accept_key(key)` is the
 /// `Sec-WebSocket-Accept` value for a client's key, `switching_protocols(accept_key)` the
@@ -16,20 +16,9 @@ const MAX_HEAD_LINES: usize = 100;
 /// Serves handshakes on the address given as the first argument, or on `default_addr`, one
 /// client at a time. Returns only if the listener fails.
 pub fn run(default_addr: &str, accept_key: Answer, switching_protocols: Answer) -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| default_addr.to_owned());
-    let listener = TcpListener::bind(&addr)?;
-    println!("listening on {}", listener.local_addr()?);
-    for stream in listener.incoming() {
-        // One client's broken connection must not stop the server for the next one.
-        if let Err(error) =
-            stream.and_then(|stream| answer(stream, accept_key, switching_protocols))
-        {
-            eprintln!("connection failed: {error}");
-        }
-    }
-    Ok(())
+    crate::serve_one_at_a_time(default_addr, |stream| {
+        answer(stream, accept_key, switching_protocols)
+    })
 }
 
 // ANCHOR: answer

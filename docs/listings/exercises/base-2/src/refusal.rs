@@ -3,7 +3,7 @@
 //! answers 101 and a greeting, or the refusal as a plain-text HTTP response.
 
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 
 use frame::HeadReader;
 pub use frame::RequestHead;
@@ -37,18 +37,7 @@ impl Refusal {
 /// Serves handshakes on the address given as the first argument, or on `default_addr`, one
 /// client at a time, refusing what `check_upgrade` refuses. Returns only if the listener fails.
 pub fn run(default_addr: &str, check_upgrade: CheckUpgrade) -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| default_addr.to_owned());
-    let listener = TcpListener::bind(&addr)?;
-    println!("listening on {}", listener.local_addr()?);
-    for stream in listener.incoming() {
-        // One client's broken connection must not stop the server for the next one.
-        if let Err(error) = stream.and_then(|stream| answer(stream, check_upgrade)) {
-            eprintln!("connection failed: {error}");
-        }
-    }
-    Ok(())
+    crate::serve_one_at_a_time(default_addr, |stream| answer(stream, check_upgrade))
 }
 
 // ANCHOR: answer
