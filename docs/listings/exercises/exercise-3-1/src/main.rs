@@ -1,3 +1,7 @@
+//! Exercise 3.1, the starting point: a blocking echo server built from `frame`'s pieces (the
+//! header parser, the unmasking, the encoder), one client at a time. It echoes text; echoing
+//! binary messages is yours (marked YOUR CODE HERE).
+
 #![forbid(unsafe_code)]
 
 use std::io;

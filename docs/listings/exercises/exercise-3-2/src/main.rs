@@ -1,3 +1,7 @@
+//! Exercise 3.2, the starting point: the blocking echo server of exercise 3.1, which does not
+//! yet keep the masking rule. Refusing an unmasked client frame with close code 1002 is yours
+//! (marked YOUR CODE HERE).
+
 #![forbid(unsafe_code)]
 
 use std::io;

@@ -1,6 +1,6 @@
-//! Exercise 5.1, worked solution: a small chat, one thread per client, with `frame::Connection`
-//! doing the protocol. A line is said to everyone; `/whisper NAME text` is said to one person.
-//! Each client names itself in the URL: `ws://127.0.0.1:7852/?name=alice`.
+//! Exercise 5.2, the starting point: a small chat, one thread per client, with
+//! `frame::Connection` doing the protocol. Every line is said to everyone; the command
+//! `/who`, answered to the one who asked only, is yours (marked YOUR CODE HERE).
 
 #![forbid(unsafe_code)]
 

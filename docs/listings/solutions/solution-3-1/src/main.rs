@@ -1,3 +1,7 @@
+//! Exercise 3.1, worked solution: a blocking echo server built from `frame`'s pieces (the
+//! header parser, the unmasking, the encoder), one client at a time. It sends back text and
+//! binary messages alike, each with the opcode it came with.
+
 #![forbid(unsafe_code)]
 
 use std::io;

@@ -1,3 +1,7 @@
+//! Exercise 3.2, worked solution: the blocking echo server of exercise 3.1, which now keeps
+//! the masking rule: a client frame without a masking key fails the connection with close
+//! code 1002, as section 5.1 asks.
+
 #![forbid(unsafe_code)]
 
 use std::io;
