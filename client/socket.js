@@ -179,6 +179,7 @@ function urlWithName(url, name) {
   return `${url}${separator}name=${encodeURIComponent(name)}`;
 }
 
+// ANCHOR: connect
 function connect() {
   const url = urlWithName(urlInput.value.trim(), nameInput.value.trim());
   appendLogLine('info', 'Connecting to', url);
@@ -200,20 +201,26 @@ function connect() {
   socket.addEventListener('close', onClose);
   render();
 }
+// ANCHOR_END: connect
 
+// ANCHOR: on_open
 function onOpen() {
   appendLogLine('open', 'Connection established', '');
   render();
   messageInput.focus();
 }
+// ANCHOR_END: on_open
 
+// ANCHOR: on_message
 function onMessage(event) {
   const text = typeof event.data === 'string'
     ? describeText(event.data)
     : describeBinary(new Uint8Array(event.data));
   appendLogLine('received', 'Received from server:', text);
 }
+// ANCHOR_END: on_message
 
+// ANCHOR: on_error
 function onError() {
   // The event carries no detail by design (see ABNORMAL_CLOSURE_HINT); the close event that
   // always follows has the code.
@@ -221,7 +228,9 @@ function onError() {
     'the connection failed or broke; the close line below has the code, the browser console the details');
   render();
 }
+// ANCHOR_END: on_error
 
+// ANCHOR: on_close
 /** The close event says whether the closing handshake completed, the code and the reason. */
 function onClose(event) {
   const [name, meaning] = describeCloseCode(event.code);
@@ -232,6 +241,7 @@ function onClose(event) {
   appendLogLine('close', 'Connection closed', text);
   render();
 }
+// ANCHOR_END: on_close
 
 // ---- Sending and closing ---------------------------------------------------------------
 
