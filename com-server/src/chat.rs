@@ -163,6 +163,7 @@ impl Room {
     }
 
     /// Sends `<name>: <text>` to everyone, the sender included.
+    // ANCHOR: say
     pub fn say(&self, id: MemberId, text: &str) {
         let mut members = self.lock();
         if let Some(index) = members.position(id) {
@@ -170,6 +171,7 @@ impl Room {
             members.deliver(EncodedMessage::text(&line), Recipients::Everyone);
         }
     }
+    // ANCHOR_END: say
 
     /// Sends `text` to one member only (a command's answer). Going through the room keeps
     /// it in order with the room's lines: `users` never lists someone whose join notice

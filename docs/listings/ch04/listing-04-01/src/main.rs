@@ -8,8 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 
 use frame::{
-    Connection, Event, HeadReader, Limits, Role, accept_response, reject_response,
-    validate_upgrade,
+    Connection, Event, HeadReader, Limits, Role, accept_response, reject_response, validate_upgrade,
 };
 
 fn main() -> io::Result<()> {

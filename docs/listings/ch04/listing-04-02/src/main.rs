@@ -10,8 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use frame::{
-    Connection, Event, HeadReader, Limits, Role, accept_response, reject_response,
-    validate_upgrade,
+    Connection, Event, HeadReader, Limits, Role, accept_response, reject_response, validate_upgrade,
 };
 
 fn would_block(error: &io::Error) -> bool {

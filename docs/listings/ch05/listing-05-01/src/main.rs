@@ -9,8 +9,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
 
 use frame::{
-    Connection, Event, HeadReader, Limits, Role, accept_response, reject_response,
-    validate_upgrade,
+    Connection, Event, HeadReader, Limits, Role, accept_response, reject_response, validate_upgrade,
 };
 
 fn main() -> io::Result<()> {
