@@ -771,6 +771,7 @@ function dissectUrl(url) {
   }
 }
 
+// ANCHOR: connect
 function connect() {
   framesView = showFramesCheckbox.checked;
   const typed = urlInput.value.trim();
@@ -794,13 +795,17 @@ function connect() {
   socket.addEventListener('close', onClose);
   render();
 }
+// ANCHOR_END: connect
 
+// ANCHOR: on_open
 function onOpen() {
   appendLogLine('open', say('established'), '');
   render();
   messageInput.focus();
 }
+// ANCHOR_END: on_open
 
+// ANCHOR: on_message
 function onMessage(event) {
   if (typeof event.data !== 'string') {
     appendLogLine('received', say('received'), describeBinary(new Uint8Array(event.data)));
@@ -816,14 +821,18 @@ function onMessage(event) {
   const kind = event.data.startsWith('Server: ') ? 'notice' : 'received';
   appendText(kind, say('received'), event.data);
 }
+// ANCHOR_END: on_message
 
+// ANCHOR: on_error
 function onError() {
   // The event carries no detail by design (see abnormalClosureHint); the close event that
   // always follows has the code.
   appendLogLine('error', say('error'), say('connectionFailed'));
   render();
 }
+// ANCHOR_END: on_error
 
+// ANCHOR: on_close
 /** The close event says whether the closing handshake completed, the code and the reason. */
 function onClose(event) {
   const { name, meaning } = describeCloseCode(event.code);
@@ -836,6 +845,7 @@ function onClose(event) {
   if (closeFrame !== null) appendCloseFrame(closeFrame);
   render();
 }
+// ANCHOR_END: on_close
 
 // ---- Sending and closing ---------------------------------------------------------------
 

@@ -163,13 +163,15 @@ impl Room {
     }
 
     /// Sends `<name>: <text>` to everyone, the sender included.
+    // ANCHOR: say
     pub fn say(&self, id: MemberId, text: &str) {
         let mut members = self.lock();
         if let Some(index) = members.position(id) {
-            let line = chat_line(&members.list[index].name, text);
+            let line = chat_line(&members.list[index].name, &names::one_line(text));
             members.deliver(EncodedMessage::text(&line), Recipients::Everyone);
         }
     }
+    // ANCHOR_END: say
 
     /// Sends `text` to one member only (a command's answer). Going through the room keeps
     /// it in order with the room's lines: `users` never lists someone whose join notice

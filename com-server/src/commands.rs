@@ -93,11 +93,6 @@ pub fn users_line(names: &[String]) -> String {
     format!("Users online ({}): {}", names.len(), names.join(", "))
 }
 
-/// The answer to an unknown command.
-pub fn unknown_line(text: &str) -> String {
-    format!("Unknown command: {text}. Try help.")
-}
-
 /// Who sent the command.
 #[derive(Debug)]
 pub struct Caller<'a> {
@@ -137,7 +132,9 @@ pub fn run(command: Command, caller: &mut Caller, context: Context) {
                 caller.name,
                 quoted(text)
             ));
-            context.room.tell(caller.id, &unknown_line(text));
+            context
+                .room
+                .tell(caller.id, &context.settings.language.unknown_command(text));
             return;
         }
         Command::Rename(wish) => return rename(wish, caller, context),
@@ -247,7 +244,7 @@ mod tests {
             Some(Command::Unknown("//date".into()))
         );
         assert_eq!(
-            unknown_line("/dance now"),
+            crate::language::Language::English.unknown_command("/dance now"),
             "Unknown command: /dance now. Try help."
         );
     }

@@ -9,6 +9,7 @@ mod clock;
 mod commands;
 mod handshake;
 mod keepalive;
+mod language;
 mod names;
 mod outbox;
 mod server;

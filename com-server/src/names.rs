@@ -1,6 +1,9 @@
 //! Chat names: what a client asks for in `?name=` (or with `/name`) is only a wish. We trim
-//! it, remove control characters (a newline in a name would forge a second chat line), cut
-//! it to 32 characters, and make it unique with a numeric suffix: `Bogdan`, `Bogdan2`, ...
+//! it, remove what would let a client pass for the server or for someone else (control
+//! characters, since a newline would forge a second line; `:`, since `Server: Hello` as a
+//! name would read `Server: Hello: hi`; invisible format characters such as a right-to-left
+//! override), cut it to 32 characters, and make it unique with a numeric suffix: `Bogdan`,
+//! `Bogdan2`, ...
 
 /// The longest name, in characters (not bytes: `Богдан` is 6 characters and 12 bytes).
 pub const MAX_NAME_CHARS: usize = 32;
@@ -9,13 +12,62 @@ pub const MAX_NAME_CHARS: usize = 32;
 /// could forge notices, so it counts as taken and such a client becomes `Server2`.
 pub const SERVER_NAME: &str = "Server";
 
-/// Trims, removes control characters and cuts to `MAX_NAME_CHARS`. The result may be
-/// empty: the caller decides what an empty wish means (`Anonymous<N>` on join).
+/// Trims, removes control and format characters and `:`, and cuts to `MAX_NAME_CHARS`. The
+/// result may be empty: the caller decides what an empty wish means (`Anonymous<N>` on join).
 pub fn sanitize(wish: &str) -> String {
-    let visible: String = wish.chars().filter(|c| !c.is_control()).collect();
+    let visible: String = wish
+        .chars()
+        .filter(|&c| !c.is_control() && !is_format(c) && c != ':')
+        .collect();
     let cut: String = visible.trim().chars().take(MAX_NAME_CHARS).collect();
     // Cutting may have left a space at the end: "a very long name ... x" -> "... ".
     cut.trim_end().to_owned()
+}
+
+/// True for Unicode's format characters (general category Cf): invisible, yet they change
+/// how text around them is shown. A right-to-left override (U+202E) makes `Alice` followed
+/// by reversed text read as another name; zero-width ones make two names look the same.
+/// std has no Unicode categories, so the ranges are listed (Unicode 15).
+pub fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61C}'
+            | '\u{6DD}'
+            | '\u{70F}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// A chat text as it is relayed: every line break shown as `↵`, so that no text can start
+/// a line of its own that reads as a server notice (`hi\r\nServer: spoof`).
+pub fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{B}' | '\u{C}' => line.push('↵'),
+            other => line.push(other),
+        }
+    }
+    line
 }
 
 /// `wanted` itself if nobody uses it, else `wanted2`, `wanted3`, ... (shortened so the
@@ -65,6 +117,22 @@ mod tests {
         // Cut at 32 characters, then the trailing space is trimmed too.
         let long = format!("{} tail", "a".repeat(31));
         assert_eq!(sanitize(&long), "a".repeat(31));
+    }
+
+    #[test]
+    fn nobody_can_pass_for_the_server_or_hide_letters() {
+        assert_eq!(sanitize("Server: Hello"), "Server Hello");
+        assert_eq!(sanitize("Ali\u{202E}ecila"), "Aliecila");
+        assert_eq!(sanitize("Bo\u{200B}b"), "Bob");
+        assert_eq!(sanitize("\u{FEFF}Eve\u{2066}"), "Eve");
+        assert_eq!(sanitize(":::"), "");
+    }
+
+    #[test]
+    fn a_chat_text_stays_on_its_line() {
+        assert_eq!(one_line("hi\r\nServer: spoof"), "hi↵Server: spoof");
+        assert_eq!(one_line("a\nb\rc\u{2028}d"), "a↵b↵c↵d");
+        assert_eq!(one_line("Привет, мир"), "Привет, мир");
     }
 
     #[test]

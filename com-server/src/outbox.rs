@@ -31,17 +31,6 @@ pub enum PushError {
     Closed,
 }
 
-/// What the client did, decoded by its connection from the bytes its reader received.
-#[derive(Debug, Default)]
-pub struct Received {
-    /// Every complete event, in order.
-    pub events: Vec<Event>,
-    /// The protocol error that ended the connection, if one did (its close frame is queued).
-    pub error: Option<ProtocolError>,
-    /// The client's own replies (pongs) took its outbox past its bound.
-    pub over_limit: bool,
-}
-
 /// One client's connection and everything its threads share about it.
 #[derive(Debug)]
 pub struct Outbox {
@@ -109,25 +98,25 @@ impl Outbox {
         Ok(())
     }
 
-    /// Hands the connection what the reader read and takes every complete event out.
-    pub fn receive(&self, bytes: &[u8]) -> Received {
-        let mut shared = self.lock();
-        shared.connection.receive(bytes);
-        let mut received = Received::default();
-        loop {
-            match shared.connection.next_event() {
-                Ok(Some(event)) => received.events.push(event),
-                Ok(None) => break,
-                Err(error) => {
-                    received.error = Some(error);
-                    break;
-                }
-            }
-        }
-        received.over_limit =
-            shared.connection.state().is_open() && shared.queued_bytes() > self.limit;
+    /// Hands the connection what the reader read.
+    pub fn receive(&self, bytes: &[u8]) {
+        self.lock().connection.receive(bytes);
+    }
+
+    /// The next complete event, decoded under the lock one at a time: the reader handles
+    /// each before the next is decoded, so that answers to a client's last commands are
+    /// queued before the reply to the close frame that follows them.
+    pub fn next_event(&self) -> Result<Option<Event>, ProtocolError> {
+        let event = self.lock().connection.next_event();
+        // A pong, or our close frame after an error, may have been queued.
         self.changed.notify_all();
-        received
+        event
+    }
+
+    /// True when the client's own replies (pongs) took its outbox past its bound.
+    pub fn is_over_limit(&self) -> bool {
+        let shared = self.lock();
+        shared.connection.state().is_open() && shared.queued_bytes() > self.limit
     }
 
     /// Sends a ping (keepalive).

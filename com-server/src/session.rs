@@ -17,7 +17,7 @@ use crate::chat::MemberId;
 use crate::commands::{self, Caller, Command, Context};
 use crate::handshake::{self, Refusal};
 use crate::keepalive::{Action, Keepalive};
-use crate::outbox::{self, Outbox, Received};
+use crate::outbox::{self, Outbox};
 use crate::shared::Shared;
 use crate::tcp::close_gracefully;
 
@@ -184,27 +184,25 @@ impl Session<'_> {
     /// Hands the connection what was read and handles every complete event. `Some` when
     /// the connection is over.
     fn handle(&mut self, bytes: &[u8]) -> Option<Ending> {
-        let Received {
-            events,
-            error,
-            over_limit,
-        } = self.outbox.receive(bytes);
-        if over_limit {
-            // Its own pongs no longer fit: it reads nothing, as a broadcast would find.
-            self.shared.room.evict(self.id, &self.outbox);
-        }
-        for event in events {
-            match event {
-                Event::Text(text) => self.on_text(&text),
-                Event::Binary(_) => {
+        self.outbox.receive(bytes);
+        let error = loop {
+            match self.outbox.next_event() {
+                Ok(Some(Event::Text(text))) => self.on_text(&text),
+                Ok(Some(Event::Binary(_))) => {
                     // The articles' own example of 1003: "a data type it cannot accept".
                     self.start_close(CloseCode::UnsupportedData, BINARY_REFUSED);
                 }
                 // The pong is already queued by `Connection`; a pong of theirs only counts
                 // as traffic, which `keepalive.heard` already noted.
-                Event::Ping(_) | Event::Pong(_) => {}
-                Event::Close(frame) => return Some(Ending::ClosedByClient(frame)),
+                Ok(Some(Event::Ping(_) | Event::Pong(_))) => {}
+                Ok(Some(Event::Close(frame))) => return Some(Ending::ClosedByClient(frame)),
+                Ok(None) => break None,
+                Err(error) => break Some(error),
             }
+        };
+        if self.outbox.is_over_limit() {
+            // Its own pongs no longer fit: it reads nothing, as a broadcast would find.
+            self.shared.room.evict(self.id, &self.outbox);
         }
         let error = error?;
         if self.outbox.state().is_finished() {

@@ -8,14 +8,32 @@ use std::time::Duration;
 use cli::server_settings::{self, ServerSettings};
 use cli::{Args, Flag};
 
+use crate::language::Language;
+
 /// The one-line description `--help` starts with.
 pub const ABOUT: &str = "commands and chat over WebSocket (step 3 of the tutorial)";
 
 /// Every flag, with its default as `--help` shows it.
 pub const FLAGS: &[Flag] = &[
     server_settings::addr_flag("127.0.0.1:7773"),
-    Flag::value("country", "NAME", "Russia", "the answer to `country`"),
-    Flag::value("city", "NAME", "Moscow", "the answer to `city`"),
+    Flag::value(
+        "lang",
+        "LANG",
+        "en",
+        "the answers' language: en, or ru as the original PHP server (Россия, Москва)",
+    ),
+    Flag::value(
+        "country",
+        "NAME",
+        "",
+        "the answer to `country` (default: Russia, or Россия with --lang ru)",
+    ),
+    Flag::value(
+        "city",
+        "NAME",
+        "",
+        "the answer to `city` (default: Moscow, or Москва with --lang ru)",
+    ),
     Flag::switch(
         "allow-break",
         "let any client stop the server with `break` (off: anyone could kill it)",
@@ -44,6 +62,8 @@ pub const FLAGS: &[Flag] = &[
 pub struct Settings {
     /// What every server of the suite is told: address, limits, time limit, origins.
     pub server: ServerSettings,
+    /// The language of the command answers.
+    pub language: Language,
     /// The answer to `country`.
     pub country: String,
     /// The answer to `city`.
@@ -59,10 +79,16 @@ pub struct Settings {
 impl Settings {
     /// Reads the parsed flags, exiting with code 2 on a bad value.
     pub fn from_args(args: &Args) -> Settings {
+        let language: Language = args.value_or_exit("lang");
+        // An explicit --country or --city wins over the language's answer.
+        let given = |name: &str, otherwise: &str| {
+            args.all(name).pop().unwrap_or_else(|| otherwise.to_owned())
+        };
         Settings {
             server: ServerSettings::from_args(args),
-            country: args.value_or_exit("country"),
-            city: args.value_or_exit("city"),
+            country: given("country", language.country()),
+            city: given("city", language.city()),
+            language,
             allow_break: args.switch("allow-break"),
             outbox_bytes: args.value_or_exit::<NonZeroUsize>("outbox-bytes").get(),
             ping_interval: Duration::from_secs(
@@ -81,6 +107,7 @@ impl Settings {
         let mut lines = vec![
             format!("com-server: {ABOUT}"),
             "Commands: date, time, country, city, users, help, /name NEW, break".to_owned(),
+            format!("Language: {}", self.language),
             format!("Country and city: {}, {}", self.country, self.city),
             break_line,
             format!(

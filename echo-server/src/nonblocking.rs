@@ -22,6 +22,7 @@ pub enum Received {
 
 /// Reads once into `buffer`: at most one buffer's worth per call, so every client gets
 /// its turn in each pass of the loop.
+// ANCHOR: read_available
 pub fn read_available(stream: &mut TcpStream, buffer: &mut [u8]) -> Received {
     loop {
         match stream.read(buffer) {
@@ -33,6 +34,7 @@ pub fn read_available(stream: &mut TcpStream, buffer: &mut [u8]) -> Received {
         }
     }
 }
+// ANCHOR_END: read_available
 
 /// Writes as much of `bytes` as the socket accepts now and returns how much that was
 /// (0 when its send buffer is full: the client is not reading fast enough).

@@ -45,6 +45,15 @@ const ACCEPT_INTERVAL: Duration = Duration::from_millis(1);
 /// keep the loop from serving the clients it already has.
 const ACCEPTS_PER_PASS: usize = 256;
 
+/// Where the run is against `--time-limit`.
+enum TimeLimit {
+    NotYet,
+    /// Reached in this pass: the clients were just told to go away.
+    JustReached,
+    /// Everyone is gone, or had their time: stop.
+    Over,
+}
+
 /// The server: a listening socket and every client it holds.
 pub struct Server {
     /// `None` once the time limit passed: no new clients.
@@ -79,23 +88,41 @@ impl Server {
         // After the time limit: time for the close handshakes and lingering closes.
         let give_up_at = stop_at.map(|stop| stop + frame::CLOSE_TIMEOUT + frame::LINGER_TIMEOUT);
         let mut idle = IdleBackoff::new(started);
+        // ANCHOR: loop
         loop {
             let now = Instant::now();
             let mut worked = false;
-            if self.listener.is_some() && stop_at.is_some_and(|stop| now >= stop) {
-                self.go_away();
-                worked = true;
-            }
-            if self.listener.is_none()
-                && (self.clients.is_empty() || give_up_at.is_some_and(|end| now >= end))
-            {
-                log(format_args!("Time limit reached: stopped"));
-                return;
+            match self.check_time_limit(now, stop_at, give_up_at) {
+                TimeLimit::NotYet => {}
+                TimeLimit::JustReached => worked = true,
+                TimeLimit::Over => return,
             }
             worked |= self.accept_new_clients(now);
             worked |= self.serve_clients(now);
             idle.after_pass(worked, now);
         }
+        // ANCHOR_END: loop
+    }
+
+    /// `--time-limit`: when it is reached, every client gets close 1001 and no one new is
+    /// let in; once they are all gone (or had their time to close), the loop ends.
+    fn check_time_limit(
+        &mut self,
+        now: Instant,
+        stop_at: Option<Instant>,
+        give_up_at: Option<Instant>,
+    ) -> TimeLimit {
+        if self.listener.is_some() && stop_at.is_some_and(|stop| now >= stop) {
+            self.go_away();
+            return TimeLimit::JustReached;
+        }
+        if self.listener.is_none()
+            && (self.clients.is_empty() || give_up_at.is_some_and(|end| now >= end))
+        {
+            log(format_args!("Time limit reached: stopped"));
+            return TimeLimit::Over;
+        }
+        TimeLimit::NotYet
     }
 
     /// Accepts every pending connection (up to [`ACCEPTS_PER_PASS`]), at most once per

@@ -144,8 +144,9 @@ pub struct Connection {
     owed_close_reply: Option<Option<CloseCode>>,
     control_payload: Vec<u8>,
     output: Output,
-    /// `Some` when `--verbose` asked to see every frame.
-    recorder: Option<Recorder>,
+    /// `Some` when `--verbose` asked to see every frame. Boxed: a recorder is larger than
+    /// the rest of an idle connection, and most connections have none.
+    recorder: Option<Box<Recorder>>,
 }
 
 /// Buffers larger than this are given back to the allocator once empty, so an idle
@@ -176,14 +177,14 @@ impl Connection {
 
     /// Starts recording a [`Dissection`] of every frame in both directions.
     pub fn record_dissections(&mut self) {
-        self.recorder.get_or_insert_with(Recorder::default);
+        self.recorder.get_or_insert_with(Box::default);
     }
 
     /// The dissections recorded since the last call.
     pub fn take_dissections(&mut self) -> Vec<Dissection> {
         self.recorder
             .as_mut()
-            .map(Recorder::take)
+            .map(|recorder| recorder.take())
             .unwrap_or_default()
     }
 
@@ -519,8 +520,9 @@ impl Connection {
         });
     }
 
-    /// Bytes waiting to be written to the socket (the next piece of them: write it, call
-    /// [`Connection::consume_output`], and ask again until it is empty).
+    /// Bytes waiting to be written to the socket: all of them, unless messages from
+    /// [`Connection::send_encoded`] are queued, which come one piece at a time (write it,
+    /// call [`Connection::consume_output`], and ask again until it is empty).
     pub fn pending_output(&self) -> &[u8] {
         self.output.pending()
     }
@@ -948,6 +950,13 @@ mod tests {
             other => panic!("expected the close frame, got {other:?}"),
         }
         assert_eq!(connection.state(), State::ClosedByUs);
+    }
+
+    #[test]
+    fn an_idle_connection_stays_small() {
+        // Servers keep one per client: 10,000 idle clients should cost a few MiB, not more.
+        let size = std::mem::size_of::<Connection>();
+        assert!(size <= 320, "a Connection takes {size} bytes");
     }
 
     #[test]

@@ -89,10 +89,6 @@ impl Chunk {
     }
 }
 
-/// Own frames are appended to the last chunk while it is smaller than this, so that many
-/// small frames go out in one `write`; a chunk that is being written never grows.
-const CHUNK_BYTES: usize = 64 * 1024;
-
 /// The bytes waiting for the socket, in order.
 #[derive(Debug, Default)]
 pub(crate) struct Output {
@@ -111,14 +107,11 @@ pub(crate) struct Output {
 const KEEP_BUFFER_CAPACITY: usize = 4096;
 
 impl Output {
-    /// The frame bytes are appended by `encode`, which writes whole frames.
+    /// The frame bytes are appended by `encode`, which writes whole frames. Own frames go
+    /// into one buffer until a shared frame comes between: a connection that never sends
+    /// shared frames has one contiguous [`Output::pending`], as simple servers expect.
     pub(crate) fn push_own(&mut self, encode: impl FnOnce(&mut Vec<u8>)) {
-        let being_written = self.chunks.len() == 1 && self.written > 0;
-        let reuse = match self.chunks.back() {
-            Some(Chunk::Own(bytes)) => !being_written && bytes.len() < CHUNK_BYTES,
-            _ => false,
-        };
-        if !reuse {
+        if !matches!(self.chunks.back(), Some(Chunk::Own(_))) {
             self.chunks
                 .push_back(Chunk::Own(std::mem::take(&mut self.spare)));
         }
@@ -151,18 +144,27 @@ impl Output {
         let count = count.min(self.pending().len());
         self.written += count;
         self.waiting -= count;
-        if self
-            .chunks
-            .front()
-            .is_some_and(|chunk| self.written == chunk.bytes().len())
-        {
-            if let Some(Chunk::Own(mut bytes)) = self.chunks.pop_front() {
-                if bytes.capacity() <= KEEP_BUFFER_CAPACITY {
-                    bytes.clear();
-                    self.spare = bytes;
+        match self.chunks.front_mut() {
+            Some(chunk) if self.written == chunk.bytes().len() => {
+                if let Some(Chunk::Own(mut bytes)) = self.chunks.pop_front() {
+                    if bytes.capacity() <= KEEP_BUFFER_CAPACITY {
+                        bytes.clear();
+                        self.spare = bytes;
+                    }
                 }
+                self.written = 0;
             }
-            self.written = 0;
+            Some(Chunk::Own(bytes))
+                if self.written > KEEP_BUFFER_CAPACITY && self.written >= bytes.len() / 2 =>
+            {
+                // A peer that reads slower than we queue never lets this buffer empty:
+                // without this, the bytes already sent would stay at its front and it would
+                // grow by everything ever sent. Moving the unsent half down costs at most
+                // as much as sending it did.
+                bytes.drain(..self.written);
+                self.written = 0;
+            }
+            _ => {}
         }
     }
 
@@ -216,13 +218,27 @@ mod tests {
     }
 
     #[test]
-    fn a_chunk_being_written_does_not_grow() {
+    fn own_frames_stay_contiguous() {
         let mut output = Output::default();
         own(&mut output, b"abcd");
         output.consume(2);
-        own(&mut output, b"ef");
-        assert_eq!(output.pending(), b"cd");
-        assert_eq!(output.waiting(), 4);
+        own(&mut output, &[b'e'; 100_000]);
+        assert_eq!(output.pending().len(), 100_002, "one write takes it all");
+        assert_eq!(output.waiting(), 100_002);
+    }
+
+    #[test]
+    fn a_slow_peer_does_not_make_the_buffer_grow() {
+        let mut output = Output::default();
+        for _ in 0..1000 {
+            own(&mut output, &[7; 10_000]);
+            output.consume(9_990);
+        }
+        assert_eq!(output.waiting(), 10_000);
+        let Some(Chunk::Own(bytes)) = output.chunks.front() else {
+            panic!("one own chunk");
+        };
+        assert!(bytes.capacity() < 1 << 20, "capacity {}", bytes.capacity());
     }
 
     #[test]
@@ -235,6 +251,7 @@ mod tests {
         assert_eq!(output.pending(), b"bcd");
         assert_eq!(output.waiting(), 3);
         output.consume(3);
+        assert_eq!(output.waiting(), 0);
         output.push_shared(Arc::from(&b"xyz"[..]));
         output.discard_unstarted();
         assert_eq!(output.waiting(), 0);

@@ -1,10 +1,8 @@
 //! cargo-fuzz target: `cargo +nightly fuzz run decode` from `frame/`. The check itself
-//! lives in `checks.rs`, shared with the regression test that replays saved inputs.
+//! lives in the `fuzz-checks` crate (`tools/fuzz-checks/`), shared with the regression
+//! test that replays saved inputs.
 
 #![no_main]
 #![forbid(unsafe_code)]
 
-#[path = "../checks.rs"]
-mod checks;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::decode(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::decode(data));

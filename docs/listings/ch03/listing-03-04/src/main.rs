@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::Duration;
 
-use frame::{Connection, Event, Limits, Role, State};
+use frame::{Connection, Event, Limits, Role};
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or("127.0.0.1:7777".into());
@@ -36,7 +36,7 @@ fn serve(mut stream: TcpStream, peer: &str) -> std::io::Result<()> {
     // bytes for us to write. It never touches the socket itself.
     let mut connection = Connection::new(Role::Server, Limits::default());
     let mut buffer = vec![0u8; 64 * 1024];
-    while connection.state() != State::Closed {
+    while !connection.state().is_finished() {
         let count = stream.read(&mut buffer)?;
         if count == 0 {
             println!("{peer} dropped: TCP closed without a close frame");

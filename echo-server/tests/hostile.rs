@@ -1,6 +1,0 @@
-//! The hostile-client matrix (issue 8) against the real echo-server: every row of
-//! `testkit::hostile` is one test here, each on its own server.
-
-mod common;
-
-testkit::hostile_matrix!(common::start);
