@@ -491,6 +491,18 @@ check('com-server: a binary message is refused with 1003 (Unsupported Data)', as
   await waitForLogText(page, 'code 1003 (Unsupported Data)');
 });
 
+check('com-server: a message over --max-message gets 1009 and a clean close', async () => {
+  // The server sends its close frame and then waits for the browser's before it closes
+  // TCP (RFC 6455 section 7.1.1), so every browser reports wasClean with the code.
+  const page = await openPage();
+  await page.goto(PAGE_URL);
+  await connect(page, COM_URL, 'Big');
+  await fill(page, '#message', 'x'.repeat(70_000));
+  await press(page, '#message', 'Enter');
+  await waitForState(page, 'closed');
+  await waitForLogText(page, 'closed cleanly, code 1009 (Message Too Big)');
+});
+
 check('the page served by the echo-server at /.ws connects to it', async () => {
   const page = await openPage();
   const requested = [];
