@@ -55,3 +55,11 @@ pub fn try_connect_within(
         )),
     }
 }
+
+/// The next message, which must be text: a test's way of saying "the server answers this".
+pub fn read_text(socket: &mut WebSocket<TcpStream>) -> String {
+    match socket.read() {
+        Ok(tungstenite::Message::Text(text)) => text.as_str().to_owned(),
+        other => panic!("expected a text message, got {other:?}"),
+    }
+}

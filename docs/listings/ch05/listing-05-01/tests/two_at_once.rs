@@ -1,60 +1,22 @@
 //! Listing 5-1 against an independent client (tungstenite): a thread per client serves
 //! several clients at once, so a quiet client does not hold up the others.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use tungstenite::Message;
+use testkit::ServerProcess;
+use testkit::tungstenite_client::{self, read_text};
+use tungstenite::{Message, WebSocket};
 
-/// The server, killed when the test ends however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Starts the listing on a port the OS picks (testkit reads it from the `Listening on`
+/// line and kills the process when the test ends, however it ends).
+fn start() -> (ServerProcess, String) {
+    let server = ServerProcess::start(env!("CARGO_BIN_EXE_listing-05-01"), &["127.0.0.1:0"]);
+    let addr = server.addr().to_string();
+    (server, addr)
 }
 
-/// Starts the listing on a port the OS picks and reads that port from its first line.
-fn start() -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_listing-05-01"))
-        .arg("127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the listing starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let server = Server(child);
-    let mut lines = BufReader::new(stdout);
-    let mut line = String::new();
-    lines
-        .read_line(&mut line)
-        .expect("the listing prints its address");
-    // Keep reading its log, so that its `println!` never meets a closed pipe.
-    std::thread::spawn(move || for _ in lines.lines() {});
-    let addr = line
-        .trim()
-        .trim_start_matches("Listening on ws://")
-        .trim_end_matches('/');
-    (server, addr.to_owned())
-}
-
-fn connect(addr: &str) -> tungstenite::WebSocket<TcpStream> {
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    let (socket, _) = tungstenite::client(format!("ws://{addr}/"), stream).expect("handshake");
-    socket
-}
-
-fn read_text(socket: &mut tungstenite::WebSocket<TcpStream>) -> String {
-    match socket.read().expect("a message within 10 s") {
-        Message::Text(text) => text.as_str().to_owned(),
-        other => panic!("expected text, got {other:?}"),
-    }
+fn connect(addr: &str) -> WebSocket<TcpStream> {
+    tungstenite_client::connect(&format!("ws://{addr}/"))
 }
 
 #[test]
