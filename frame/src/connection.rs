@@ -93,6 +93,15 @@ pub enum CloseReply {
     Manual,
 }
 
+/// The close reply a [`CloseReply::Manual`] connection still owes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwedReply {
+    /// The peer's close had a code: ours carries the same one.
+    WithCode(CloseCode),
+    /// The peer's close was empty: so is ours.
+    Empty,
+}
+
 /// What the peer did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -134,14 +143,13 @@ pub struct Connection {
     input_start: usize,
     frame: Option<IncomingFrame>,
     max_frame: usize,
-    max_message: usize,
     message: MessageAssembler,
     /// Set when we failed the connection but its framing is intact: every frame is skipped
     /// unread except the peer's close frame, which we wait for (section 7.1.1).
     awaiting_close_after_failure: bool,
     close_reply: CloseReply,
-    /// The peer's close code, while a [`CloseReply::Manual`] reply is owed.
-    owed_close_reply: Option<Option<CloseCode>>,
+    /// Set while a [`CloseReply::Manual`] reply to the peer's close is owed.
+    owed_close_reply: Option<OwedReply>,
     control_payload: Vec<u8>,
     output: Output,
     /// `Some` when `--verbose` asked to see every frame. Boxed: a recorder is larger than
@@ -164,7 +172,6 @@ impl Connection {
             input_start: 0,
             frame: None,
             max_frame: limits.max_frame,
-            max_message: limits.max_message,
             message: MessageAssembler::new(limits.max_message),
             awaiting_close_after_failure: false,
             close_reply: CloseReply::Echo,
@@ -370,7 +377,10 @@ impl Connection {
                         // gets an empty reply.
                         CloseReply::Echo => self.queue_close(close.clone()),
                         CloseReply::Manual => {
-                            self.owed_close_reply = Some(close.as_ref().map(|frame| frame.code));
+                            self.owed_close_reply = Some(match &close {
+                                Some(frame) => OwedReply::WithCode(frame.code),
+                                None => OwedReply::Empty,
+                            });
                         }
                     }
                 } else {
@@ -409,7 +419,7 @@ impl Connection {
             if let Some(frame) = self.frame.as_mut() {
                 frame.skipped = true;
             }
-            self.message = MessageAssembler::new(self.max_message);
+            self.message.reset();
             self.control_payload.clear();
             return;
         }
@@ -427,12 +437,14 @@ impl Connection {
     /// Answers the peer's close frame with its code and `reason`, when the connection was
     /// set to [`CloseReply::Manual`] and a reply is owed; does nothing otherwise.
     pub fn reply_to_close(&mut self, reason: &str) {
-        if let Some(code) = self.owed_close_reply.take() {
-            let reply = code.map(|code| CloseFrame {
+        match self.owed_close_reply.take() {
+            Some(OwedReply::WithCode(code)) => self.queue_close(Some(CloseFrame {
                 code,
                 reason: reason.to_owned(),
-            });
-            self.queue_close(reply);
+            })),
+            // An empty close gets an empty reply: a reason needs a code (section 5.5.1).
+            Some(OwedReply::Empty) => self.queue_close(None),
+            None => {}
         }
     }
 

@@ -38,6 +38,13 @@ pub struct MessageAssembler {
 }
 
 impl MessageAssembler {
+    /// Forgets the message in progress (after a failure nothing more of it is read).
+    pub fn reset(&mut self) {
+        self.kind = None;
+        self.payload = Vec::new();
+        self.utf8 = Utf8Validator::new();
+    }
+
     /// An assembler that refuses messages larger than `max_message` bytes.
     pub fn new(max_message: usize) -> MessageAssembler {
         MessageAssembler {
