@@ -35,12 +35,13 @@ pub enum PushError {
 #[derive(Debug)]
 pub struct Outbox {
     limit: usize,
-    shared: Mutex<Shared>,
+    link: Mutex<Link>,
     changed: Condvar,
 }
 
+/// What the lock guards: the connection and how its writer is doing.
 #[derive(Debug)]
-struct Shared {
+struct Link {
     connection: Connection,
     /// The 101 response, written before any frame.
     handshake_response: Vec<u8>,
@@ -51,7 +52,7 @@ struct Shared {
     writer_error: Option<String>,
 }
 
-impl Shared {
+impl Link {
     fn queued_bytes(&self) -> usize {
         self.handshake_response.len() + self.connection.buffered_amount() + self.in_flight
     }
@@ -63,7 +64,7 @@ impl Outbox {
     pub fn new(connection: Connection, limit: usize, handshake_response: Vec<u8>) -> Outbox {
         Outbox {
             limit,
-            shared: Mutex::new(Shared {
+            link: Mutex::new(Link {
                 connection,
                 handshake_response,
                 in_flight: 0,
@@ -77,23 +78,23 @@ impl Outbox {
 
     /// A panic elsewhere must not turn every later lock into a second panic: the fields
     /// are each valid on their own, so we keep going with them.
-    fn lock(&self) -> MutexGuard<'_, Shared> {
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Link> {
+        self.link.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queues a message encoded once for many clients.
     pub fn send(&self, message: &EncodedMessage) -> Result<(), PushError> {
-        let mut shared = self.lock();
-        if !shared.connection.state().is_open() || shared.reader_done {
+        let mut link = self.lock();
+        if !link.connection.state().is_open() || link.reader_done {
             return Err(PushError::Closed);
         }
         // An empty outbox takes any message, so that an --outbox-bytes below --max-message
         // cannot make a single large chat line evict everyone.
-        let queued = shared.queued_bytes();
+        let queued = link.queued_bytes();
         if queued > 0 && queued + message.len() > self.limit {
             return Err(PushError::Full);
         }
-        shared.connection.send_encoded(message);
+        link.connection.send_encoded(message);
         self.changed.notify_all();
         Ok(())
     }
@@ -107,16 +108,21 @@ impl Outbox {
     /// each before the next is decoded, so that answers to a client's last commands are
     /// queued before the reply to the close frame that follows them.
     pub fn next_event(&self) -> Result<Option<Event>, ProtocolError> {
-        let event = self.lock().connection.next_event();
-        // A pong, or our close frame after an error, may have been queued.
-        self.changed.notify_all();
+        let mut link = self.lock();
+        let queued_before = link.connection.buffered_amount();
+        let event = link.connection.next_event();
+        // Wake the writer only when the connection queued something (a pong, the close
+        // frame after an error, the reply to a close): most events queue nothing.
+        if link.connection.buffered_amount() != queued_before {
+            self.changed.notify_all();
+        }
         event
     }
 
     /// True when the client's own replies (pongs) took its outbox past its bound.
     pub fn is_over_limit(&self) -> bool {
-        let shared = self.lock();
-        shared.connection.state().is_open() && shared.queued_bytes() > self.limit
+        let link = self.lock();
+        link.connection.state().is_open() && link.queued_bytes() > self.limit
     }
 
     /// Sends a ping (keepalive).
@@ -136,13 +142,12 @@ impl Outbox {
     /// never catch up) and close with 1008 behind the frame being written. Returns false
     /// if a close was already under way.
     pub fn evict(&self) -> bool {
-        let mut shared = self.lock();
-        if !shared.connection.state().is_open() {
+        let mut link = self.lock();
+        if !link.connection.state().is_open() {
             return false;
         }
         let reason = format!("too slow: more than {} bytes waiting", self.limit);
-        shared
-            .connection
+        link.connection
             .close_discarding_output(CloseCode::PolicyViolation, &reason);
         self.changed.notify_all();
         true
@@ -155,9 +160,9 @@ impl Outbox {
 
     /// The close we started, if we did (not our reply to the client's), for the log.
     pub fn close_we_started(&self) -> Option<CloseFrame> {
-        let shared = self.lock();
-        match shared.connection.state() {
-            State::ClosedByUs | State::CloseAcknowledged => shared.connection.close_sent().cloned(),
+        let link = self.lock();
+        match link.connection.state() {
+            State::ClosedByUs | State::CloseAcknowledged => link.connection.close_sent().cloned(),
             State::Open | State::ClosedByPeer | State::Failed => None,
         }
     }
@@ -176,19 +181,19 @@ impl Outbox {
 
     /// Waits up to `timeout` for the writer to send everything and stop.
     pub fn wait_writer_finished(&self, timeout: Duration) -> bool {
-        self.wait_until(timeout, |shared| shared.writer_done)
+        self.wait_until(timeout, |link| link.writer_done)
     }
 
-    fn wait_until(&self, timeout: Duration, done: impl Fn(&Shared) -> bool) -> bool {
+    fn wait_until(&self, timeout: Duration, done: impl Fn(&Link) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
-        let mut shared = self.lock();
-        while !done(&shared) {
+        let mut link = self.lock();
+        while !done(&link) {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
                 return false;
             };
-            shared = self
+            link = self
                 .changed
-                .wait_timeout(shared, left)
+                .wait_timeout(link, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
@@ -199,20 +204,20 @@ impl Outbox {
     /// some if none are queued. False when nothing more will come: all sent.
     fn next_batch(&self, batch: &mut Vec<u8>) -> bool {
         batch.clear();
-        let mut shared = self.lock();
+        let mut link = self.lock();
         loop {
-            batch.append(&mut shared.handshake_response);
-            shared.connection.move_output_into(batch, BATCH_BYTES);
+            batch.append(&mut link.handshake_response);
+            link.connection.move_output_into(batch, BATCH_BYTES);
             if !batch.is_empty() {
-                shared.in_flight = batch.len();
+                link.in_flight = batch.len();
                 return true;
             }
-            if !shared.connection.state().is_open() || shared.reader_done {
+            if !link.connection.state().is_open() || link.reader_done {
                 return false;
             }
-            shared = self
+            link = self
                 .changed
-                .wait(shared)
+                .wait(link)
                 .unwrap_or_else(PoisonError::into_inner);
         }
     }
@@ -226,22 +231,22 @@ impl Outbox {
     /// without a socket).
     #[cfg(test)]
     pub fn take_queued(&self) -> Vec<u8> {
-        let mut shared = self.lock();
-        let mut bytes = std::mem::take(&mut shared.handshake_response);
-        bytes.extend(shared.connection.take_output());
+        let mut link = self.lock();
+        let mut bytes = std::mem::take(&mut link.handshake_response);
+        bytes.extend(link.connection.take_output());
         bytes
     }
 
     fn writer_stopped(&self, error: Option<String>) {
-        let mut shared = self.lock();
+        let mut link = self.lock();
         if error.is_some() {
             // The socket is gone: what is still queued can never be sent.
-            shared.connection.take_output();
-            shared.in_flight = 0;
-            shared.reader_done = true;
+            link.connection.take_output();
+            link.in_flight = 0;
+            link.reader_done = true;
         }
-        shared.writer_done = true;
-        shared.writer_error = error;
+        link.writer_done = true;
+        link.writer_error = error;
         self.changed.notify_all();
     }
 }
@@ -270,7 +275,7 @@ fn write_until_done(mut stream: TcpStream, outbox: &Outbox) {
     // The last frame was a close. If we started it, the client has CLOSE_TIMEOUT to answer
     // before we cut TCP (RFC 6455 section 7.1.1: the server closes first); if the reader
     // already has the client's close, this returns at once.
-    if !outbox.wait_until(CLOSE_TIMEOUT, |shared| shared.reader_done) {
+    if !outbox.wait_until(CLOSE_TIMEOUT, |link| link.reader_done) {
         let _ = stream.shutdown(Shutdown::Both);
     }
     outbox.writer_stopped(None);
