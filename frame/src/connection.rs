@@ -10,7 +10,7 @@ use crate::dissect::{Dissection, Recorder};
 use crate::error::ProtocolError;
 use crate::mask::{apply_mask, random_masking_key};
 use crate::message::{Message, MessageAssembler};
-use crate::opcode::{Control, Kind, Opcode};
+use crate::opcode::{ControlOpcode, Opcode, OpcodeKind};
 use crate::output::{EncodedMessage, Output};
 
 /// Which end of the connection we are: it decides who masks (section 5.1).
@@ -285,7 +285,7 @@ impl Connection {
     /// A frame's payload is all in: a control frame is an event at once, a data frame may
     /// complete a message.
     fn finish_frame(&mut self, header: FrameHeader) -> Result<Option<Event>, ProtocolError> {
-        if let Kind::Control(control) = header.opcode.kind() {
+        if let OpcodeKind::Control(control) = header.opcode.kind() {
             let payload = std::mem::take(&mut self.control_payload);
             return self.control_event(control, payload).map(Some);
         }
@@ -357,18 +357,18 @@ impl Connection {
     /// Control frames are answered on the spot (section 5.5).
     fn control_event(
         &mut self,
-        control: Control,
+        control: ControlOpcode,
         payload: Vec<u8>,
     ) -> Result<Event, ProtocolError> {
         match control {
-            Control::Ping => {
+            ControlOpcode::Ping => {
                 if self.state.is_open() {
                     self.queue_frame(Opcode::Pong, &payload);
                 }
                 Ok(Event::Ping(payload))
             }
-            Control::Pong => Ok(Event::Pong(payload)),
-            Control::Close => {
+            ControlOpcode::Pong => Ok(Event::Pong(payload)),
+            ControlOpcode::Close => {
                 let close = parse_close_payload(&payload)?;
                 if self.state.is_open() {
                     self.state = State::ClosedByPeer;

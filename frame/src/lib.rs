@@ -41,6 +41,6 @@ pub use handshake::{
 pub use http::{HeadReader, HttpVersion, RequestHead};
 pub use mask::apply_mask;
 pub use message::{Message, MessageAssembler};
-pub use opcode::{Control, Data, Kind, Opcode};
+pub use opcode::{ControlOpcode, DataOpcode, Opcode, OpcodeKind};
 pub use output::EncodedMessage;
 pub use utf8::Utf8Validator;

@@ -28,7 +28,7 @@ pub enum Opcode {
 /// the spot. A separate type, so that code handling control frames matches all of them
 /// and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Control {
+pub enum ControlOpcode {
     /// 0x8: the close handshake.
     Close,
     /// 0x9: the peer asks for a Pong.
@@ -39,7 +39,7 @@ pub enum Control {
 
 /// The data opcodes: a message starts with Text or Binary and goes on with Continuation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Data {
+pub enum DataOpcode {
     /// 0x0: the next fragment of the message being received.
     Continuation,
     /// 0x1: a text message starts.
@@ -50,11 +50,11 @@ pub enum Data {
 
 /// An opcode sorted the way a receiver must treat it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub enum OpcodeKind {
     /// Part of a message.
-    Data(Data),
+    Data(DataOpcode),
     /// Answered on the spot, may arrive between fragments.
-    Control(Control),
+    Control(ControlOpcode),
     /// 0x3-0x7 and 0xB-0xF: no meaning here; the connection fails with 1002.
     Reserved(u8),
 }
@@ -62,15 +62,15 @@ pub enum Kind {
 impl Opcode {
     /// Sorts the opcode into data, control or reserved, so that a `match` on the result
     /// needs no arm for a case that cannot happen.
-    pub fn kind(self) -> Kind {
+    pub fn kind(self) -> OpcodeKind {
         match self {
-            Opcode::Continuation => Kind::Data(Data::Continuation),
-            Opcode::Text => Kind::Data(Data::Text),
-            Opcode::Binary => Kind::Data(Data::Binary),
-            Opcode::Close => Kind::Control(Control::Close),
-            Opcode::Ping => Kind::Control(Control::Ping),
-            Opcode::Pong => Kind::Control(Control::Pong),
-            Opcode::Reserved(value) => Kind::Reserved(value),
+            Opcode::Continuation => OpcodeKind::Data(DataOpcode::Continuation),
+            Opcode::Text => OpcodeKind::Data(DataOpcode::Text),
+            Opcode::Binary => OpcodeKind::Data(DataOpcode::Binary),
+            Opcode::Close => OpcodeKind::Control(ControlOpcode::Close),
+            Opcode::Ping => OpcodeKind::Control(ControlOpcode::Ping),
+            Opcode::Pong => OpcodeKind::Control(ControlOpcode::Pong),
+            Opcode::Reserved(value) => OpcodeKind::Reserved(value),
         }
     }
 
@@ -128,22 +128,22 @@ impl From<Opcode> for u8 {
     }
 }
 
-impl From<Control> for Opcode {
-    fn from(control: Control) -> Opcode {
+impl From<ControlOpcode> for Opcode {
+    fn from(control: ControlOpcode) -> Opcode {
         match control {
-            Control::Close => Opcode::Close,
-            Control::Ping => Opcode::Ping,
-            Control::Pong => Opcode::Pong,
+            ControlOpcode::Close => Opcode::Close,
+            ControlOpcode::Ping => Opcode::Ping,
+            ControlOpcode::Pong => Opcode::Pong,
         }
     }
 }
 
-impl From<Data> for Opcode {
-    fn from(data: Data) -> Opcode {
+impl From<DataOpcode> for Opcode {
+    fn from(data: DataOpcode) -> Opcode {
         match data {
-            Data::Continuation => Opcode::Continuation,
-            Data::Text => Opcode::Text,
-            Data::Binary => Opcode::Binary,
+            DataOpcode::Continuation => Opcode::Continuation,
+            DataOpcode::Text => Opcode::Text,
+            DataOpcode::Binary => Opcode::Binary,
         }
     }
 }
@@ -180,9 +180,9 @@ mod tests {
         for value in 0u8..16 {
             let opcode = Opcode::from(value);
             let back = match opcode.kind() {
-                Kind::Data(data) => Opcode::from(data),
-                Kind::Control(control) => Opcode::from(control),
-                Kind::Reserved(reserved) => Opcode::Reserved(reserved),
+                OpcodeKind::Data(data) => Opcode::from(data),
+                OpcodeKind::Control(control) => Opcode::from(control),
+                OpcodeKind::Reserved(reserved) => Opcode::Reserved(reserved),
             };
             assert_eq!(back, opcode);
         }
