@@ -16,6 +16,7 @@ use frame::{
 use crate::frame_view::{self, FrameView};
 use crate::http_pages;
 use crate::nonblocking::{Received, read_available, write_available};
+use crate::roster::Rest;
 use crate::settings::Settings;
 
 /// What one turn of the loop did with a client.
@@ -123,6 +124,20 @@ impl Client {
                 true
             }
             Phase::Replying(_) | Phase::Lingering(_) => true,
+        }
+    }
+}
+
+impl Rest for Client {
+    /// Whether the client may join the quiet list ([`crate::roster`]): only an open
+    /// WebSocket with nothing left to send. Every other phase has a deadline or bytes to
+    /// write, and is short.
+    fn can_rest(&self) -> bool {
+        match &self.phase {
+            Phase::Open(upgraded) => {
+                upgraded.connection.state().is_open() && upgraded.pending_output() == 0
+            }
+            Phase::Handshaking(_) | Phase::Replying(_) | Phase::Lingering(_) => false,
         }
     }
 }

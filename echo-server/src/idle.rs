@@ -16,20 +16,11 @@ pub const SPIN_WINDOW: Duration = Duration::from_millis(1);
 /// of a few milliseconds is still answered quickly.
 pub const FIRST_SLEEP: Duration = Duration::from_micros(50);
 
-/// The cap on sleeping for a server with few connections, and so the worst extra latency
-/// of the first message after a quiet spell: 20 ms is below what a person notices, and
-/// 50 wake-ups a second cost next to nothing.
-pub const MIN_SLEEP_CAP: Duration = Duration::from_millis(20);
-
-/// With many connections a quiet pass itself costs time (one `read` per connection, about
-/// 0.7 us each here: 0.7 ms for 1000 connections), so the cap grows with it: sleeping at
-/// least 200 times as long as a quiet pass took keeps idle polling under 0.5% of a core,
-/// whatever the number of connections. The price is latency: with 1000 idle connections
-/// the first message after a quiet spell may wait ~150 ms.
-pub const SLEEP_PER_PASS: u32 = 200;
-
-/// However slow a pass, never sleep longer than this.
-pub const MAX_SLEEP_CAP: Duration = Duration::from_millis(500);
+/// The longest sleep while any client is active, and so the extra wait of its message
+/// after a quiet moment: 20 ms is below what a person notices. (A pass stays short however
+/// many clients are connected: the quiet ones are asked a few at a time, and while all of
+/// them are quiet the loop may sleep longer, see [`crate::roster`].)
+pub const SLEEP_CAP: Duration = Duration::from_millis(20);
 
 /// What to do before the next pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,9 +49,9 @@ impl IdleBackoff {
         }
     }
 
-    /// Decides the pause after a pass that took `pass` and ended at `now`; any work
-    /// resets the backoff.
-    pub fn pause(&mut self, worked: bool, pass: Duration, now: Instant) -> Pause {
+    /// Decides the pause after a pass that ended at `now`, sleeping at most `cap`; any
+    /// work resets the backoff.
+    pub fn pause(&mut self, worked: bool, cap: Duration, now: Instant) -> Pause {
         if worked {
             self.last_work = now;
             self.next_sleep = FIRST_SLEEP;
@@ -69,16 +60,14 @@ impl IdleBackoff {
         if now.duration_since(self.last_work) < SPIN_WINDOW {
             return Pause::Yield;
         }
-        let cap = (pass * SLEEP_PER_PASS).clamp(MIN_SLEEP_CAP, MAX_SLEEP_CAP);
         let sleep = self.next_sleep.min(cap);
         self.next_sleep = sleep * 2;
         Pause::Sleep(sleep)
     }
 
-    /// Decides the pause after a pass that started at `pass_started`, and takes it.
-    pub fn after_pass(&mut self, worked: bool, pass_started: Instant) {
-        let now = Instant::now();
-        match self.pause(worked, now.duration_since(pass_started), now) {
+    /// Decides the pause after a pass, and takes it.
+    pub fn after_pass(&mut self, worked: bool, cap: Duration) {
+        match self.pause(worked, cap, Instant::now()) {
             Pause::None => {}
             Pause::Yield => std::thread::yield_now(),
             Pause::Sleep(duration) => std::thread::sleep(duration),
@@ -90,48 +79,27 @@ impl IdleBackoff {
 mod tests {
     use super::*;
 
-    fn quiet_sleeps(backoff: &mut IdleBackoff, pass: Duration, now: Instant) -> Vec<Duration> {
-        (0..16)
-            .map(|_| match backoff.pause(false, pass, now) {
-                Pause::Sleep(duration) => duration,
-                other => panic!("expected a sleep, got {other:?}"),
-            })
-            .collect()
-    }
-
     #[test]
     fn spins_then_doubles_up_to_the_cap_and_resets_on_work() {
         let start = Instant::now();
-        let fast_pass = Duration::from_micros(3);
         let mut backoff = IdleBackoff::new(start);
-        assert_eq!(backoff.pause(false, fast_pass, start), Pause::Yield);
+        assert_eq!(backoff.pause(false, SLEEP_CAP, start), Pause::Yield);
         let quiet = start + SPIN_WINDOW;
-        let sleeps = quiet_sleeps(&mut backoff, fast_pass, quiet);
+        let sleeps: Vec<Duration> = (0..16)
+            .map(|_| match backoff.pause(false, SLEEP_CAP, quiet) {
+                Pause::Sleep(duration) => duration,
+                other => panic!("expected a sleep, got {other:?}"),
+            })
+            .collect();
         assert_eq!(sleeps[0], FIRST_SLEEP);
         assert_eq!(sleeps[1], FIRST_SLEEP * 2);
         assert!(sleeps.windows(2).all(|pair| pair[1] >= pair[0]));
-        assert_eq!(*sleeps.last().expect("sixteen sleeps"), MIN_SLEEP_CAP);
-        assert_eq!(backoff.pause(true, fast_pass, quiet), Pause::None);
-        assert_eq!(backoff.pause(false, fast_pass, quiet), Pause::Yield);
+        assert_eq!(*sleeps.last().expect("sixteen sleeps"), SLEEP_CAP);
+        assert_eq!(backoff.pause(true, SLEEP_CAP, quiet), Pause::None);
+        assert_eq!(backoff.pause(false, SLEEP_CAP, quiet), Pause::Yield);
         assert_eq!(
-            backoff.pause(false, fast_pass, quiet + SPIN_WINDOW),
+            backoff.pause(false, SLEEP_CAP, quiet + SPIN_WINDOW),
             Pause::Sleep(FIRST_SLEEP)
         );
-    }
-
-    #[test]
-    fn slow_passes_raise_the_cap_so_polling_stays_cheap() {
-        let start = Instant::now();
-        let quiet = start + SPIN_WINDOW;
-        let mut backoff = IdleBackoff::new(start);
-        let pass = Duration::from_micros(700);
-        let sleeps = quiet_sleeps(&mut backoff, pass, quiet);
-        assert_eq!(
-            *sleeps.last().expect("sixteen sleeps"),
-            pass * SLEEP_PER_PASS
-        );
-        let mut backoff = IdleBackoff::new(start);
-        let sleeps = quiet_sleeps(&mut backoff, Duration::from_secs(1), quiet);
-        assert_eq!(*sleeps.last().expect("sixteen sleeps"), MAX_SLEEP_CAP);
     }
 }

@@ -10,6 +10,7 @@ mod http_pages;
 mod idle;
 mod instance;
 mod nonblocking;
+mod roster;
 mod server;
 mod settings;
 

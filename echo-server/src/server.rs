@@ -1,22 +1,20 @@
-//! The poll loop: one thread serves every client by asking each nonblocking socket, in
-//! turn, for whatever it has. Each pass accepts new connections until `WouldBlock` (at most
-//! once a millisecond), then gives every client one read (into one shared buffer), one
-//! round of the `frame` state machine and one write of whatever is queued, and drops the
-//! clients that are done.
+//! The poll loop: one thread serves every client by asking each nonblocking socket for
+//! whatever it has. Each pass accepts new connections, then gives every active client (and
+//! the quiet ones whose turn has come, [`crate::roster`]) one read into one shared buffer,
+//! one round of the `frame` state machine and one write of whatever is queued, and drops
+//! the clients that are done.
 //!
 //! # Why it sleeps, and for how long
 //!
 //! std has no epoll, so nothing tells the loop which socket is ready: a pass that found
-//! nothing costs one `read` system call per connection, and looping without pause would
-//! burn a whole core while nobody talks. So after a quiet pass it pauses ([`crate::idle`]):
-//! for the first millisecond after any work it only yields (a ping-pong client's next
-//! message arrives within microseconds and must not wait for a sleep), then it sleeps
-//! 50 us, 100 us, 200 us ... up to a cap, and any work resets it. The trade-off is idle
-//! CPU against the latency of the first message after a quiet spell. The cap is 20 ms, or
-//! 200 times what the last quiet pass took if that is longer: with 1000 idle connections a
-//! pass takes ~0.7 ms, so the loop sleeps up to ~150 ms and idle polling stays under 0.5% of
-//! a core, while a message after a long silence may wait that long. Once traffic flows the
-//! loop never sleeps at all.
+//! nothing still cost one `read` per client it asked, and looping without pause would burn
+//! a whole core while nobody talks. So after a quiet pass it pauses ([`crate::idle`]): for
+//! the first millisecond after any work it only yields (a ping-pong client's next message
+//! arrives within microseconds and must not wait for a sleep), then it sleeps 50 us,
+//! 100 us, 200 us ... up to 20 ms, and any work resets it. Once traffic flows the loop never
+//! sleeps at all. What keeps an idle pass cheap with thousands of connections is the
+//! roster: a client quiet for a while is asked only once per quiet interval, not on every
+//! pass.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -26,8 +24,9 @@ use cli::io_errors::{interrupted, would_block};
 use cli::log::log;
 use frame::HandshakeError;
 
-use crate::client::{Activity, Client};
+use crate::client::Client;
 use crate::idle::IdleBackoff;
+use crate::roster::Roster;
 use crate::settings::Settings;
 
 /// The one read buffer every client shares: a client's bytes are copied out of it into
@@ -40,6 +39,11 @@ const READ_BUFFER_BYTES: usize = 64 * 1024;
 /// times an empty `read`): asked on every pass, it would add that to the latency of every
 /// echo. A new client waits at most this much longer for its first byte.
 const ACCEPT_INTERVAL: Duration = Duration::from_millis(1);
+
+/// After an accept that found someone, the listener is asked on every pass for this long:
+/// clients often come in crowds (a page's reconnect, a benchmark opening thousands), and
+/// one a millisecond would make a crowd of 10,000 wait ten seconds.
+const ACCEPT_CROWD_WINDOW: Duration = Duration::from_millis(10);
 
 /// The most connections accepted in one pass, so that a flood of new connections cannot
 /// keep the loop from serving the clients it already has.
@@ -58,13 +62,15 @@ enum TimeLimit {
 pub struct Server {
     /// `None` once the time limit passed: no new clients.
     listener: Option<TcpListener>,
-    clients: Vec<Client>,
+    clients: Roster<Client>,
     read_buffer: Vec<u8>,
     settings: Settings,
     /// The last accept error, logged once rather than on every pass.
     accept_error: Option<String>,
-    /// When the loop last asked the listener (see [`ACCEPT_INTERVAL`]).
+    /// When the loop last asked the listener (see [`ACCEPT_INTERVAL`]), and when it last
+    /// found someone there ([`ACCEPT_CROWD_WINDOW`]).
     last_accept: Option<Instant>,
+    last_arrival: Option<Instant>,
 }
 
 impl Server {
@@ -73,11 +79,12 @@ impl Server {
         listener.set_nonblocking(true)?;
         Ok(Server {
             listener: Some(listener),
-            clients: Vec::new(),
+            clients: Roster::new(settings.quiet_interval, Instant::now()),
             read_buffer: vec![0; READ_BUFFER_BYTES],
             settings,
             accept_error: None,
             last_accept: None,
+            last_arrival: None,
         })
     }
 
@@ -99,7 +106,7 @@ impl Server {
             }
             worked |= self.accept_new_clients(now);
             worked |= self.serve_clients(now);
-            idle.after_pass(worked, now);
+            idle.after_pass(worked, self.clients.sleep_cap(now));
         }
         // ANCHOR_END: loop
     }
@@ -126,14 +133,18 @@ impl Server {
     }
 
     /// Accepts every pending connection (up to [`ACCEPTS_PER_PASS`]), at most once per
-    /// [`ACCEPT_INTERVAL`]. Returns true if there was any.
+    /// [`ACCEPT_INTERVAL`] unless a crowd is arriving. Returns true if there was any.
     fn accept_new_clients(&mut self, now: Instant) -> bool {
         let Some(listener) = &self.listener else {
             return false;
         };
-        if self
-            .last_accept
-            .is_some_and(|last| now.duration_since(last) < ACCEPT_INTERVAL)
+        let crowd = self
+            .last_arrival
+            .is_some_and(|last| now.duration_since(last) < ACCEPT_CROWD_WINDOW);
+        if !crowd
+            && self
+                .last_accept
+                .is_some_and(|last| now.duration_since(last) < ACCEPT_INTERVAL)
         {
             return false;
         }
@@ -143,6 +154,7 @@ impl Server {
             match listener.accept() {
                 Ok((stream, peer)) => {
                     self.accept_error = None;
+                    self.last_arrival = Some(now);
                     accepted = true;
                     admit(&mut self.clients, &self.settings, stream, peer, now);
                 }
@@ -163,25 +175,13 @@ impl Server {
         accepted
     }
 
-    /// Gives every client its turn and drops those that are done. Returns true if any
-    /// client did anything.
+    /// Gives every client whose turn it is one turn, and drops those that are done.
+    /// Returns true if any client did anything.
     fn serve_clients(&mut self, now: Instant) -> bool {
-        let mut worked = false;
         let buffer = &mut self.read_buffer;
         let settings = &self.settings;
         self.clients
-            .retain_mut(|client| match client.serve(buffer, settings, now) {
-                Activity::Idle => true,
-                Activity::Busy => {
-                    worked = true;
-                    true
-                }
-                Activity::Done => {
-                    worked = true;
-                    false
-                }
-            });
-        worked
+            .serve_pass(now, |client| client.serve(buffer, settings, now))
     }
 
     /// The time limit passed: stop accepting and close every WebSocket with 1001.
@@ -192,13 +192,13 @@ impl Server {
             self.clients.len(),
             frame::CloseCode::GoingAway
         ));
-        self.clients.retain_mut(Client::go_away);
+        self.clients.wake_all(Instant::now(), Client::go_away);
     }
 }
 
 /// Takes a new connection in, or refuses it with 503 when the server is full.
 fn admit(
-    clients: &mut Vec<Client>,
+    clients: &mut Roster<Client>,
     settings: &Settings,
     stream: TcpStream,
     peer: SocketAddr,
@@ -221,5 +221,5 @@ fn admit(
     } else {
         Client::new(stream, peer, deadline)
     };
-    clients.push(client);
+    clients.add(client, now);
 }

@@ -4,11 +4,13 @@
 
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
+use std::time::Duration;
 
 use cli::server_settings::{self, ServerSettings};
 use cli::{Args, Flag};
 
 use crate::instance::InstanceId;
+use crate::roster::{MAX_QUIET_INTERVAL, MIN_QUIET_INTERVAL, QUIET_CPU_BUDGET, QuietInterval};
 
 /// The one-line description `--help` starts with.
 pub const ABOUT: &str =
@@ -30,6 +32,12 @@ pub const FLAGS: &[Flag] = &[
         "4194304",
         "stop reading a client while this much (4 MiB) waits to be sent to it",
     ),
+    Flag::value(
+        "quiet-interval",
+        "MS",
+        "0",
+        "ask a client that has been quiet for a while once per MS ms (0: as often as 0.7% of a core allows)",
+    ),
     server_settings::TIME_LIMIT_FLAG,
     server_settings::ALLOWED_ORIGIN_FLAG,
     Flag::switch(
@@ -49,6 +57,8 @@ pub struct Settings {
     pub greeting: Option<String>,
     /// Output waiting for one client above which we stop reading from it.
     pub max_output: usize,
+    /// How often a quiet client is asked for bytes (see `roster.rs`).
+    pub quiet_interval: QuietInterval,
     /// Print every frame.
     pub verbose: bool,
 }
@@ -63,6 +73,10 @@ impl Settings {
             instance,
             greeting,
             max_output: args.value_or_exit::<NonZeroUsize>("max-output").get(),
+            quiet_interval: match args.value_or_exit::<u64>("quiet-interval") {
+                0 => QuietInterval::Automatic,
+                millis => QuietInterval::Fixed(Duration::from_millis(millis)),
+            },
             verbose: args.switch("verbose"),
         }
     }
@@ -80,6 +94,18 @@ impl Settings {
                 self.max_output
             ),
         ];
+        lines.push(match self.quiet_interval {
+            QuietInterval::Automatic => format!(
+                "Quiet clients: asked once per {} ms to {} s, as {}% of a core allows (--quiet-interval MS fixes it)",
+                MIN_QUIET_INTERVAL.as_millis(),
+                MAX_QUIET_INTERVAL.as_secs(),
+                f64::from(QUIET_CPU_BUDGET) / 10_000.0
+            ),
+            QuietInterval::Fixed(interval) => format!(
+                "Quiet clients: asked once per {} ms (--quiet-interval)",
+                interval.as_millis()
+            ),
+        });
         lines.extend(self.server.describe());
         lines.push(format!(
             "Verbose: {}",
@@ -97,7 +123,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn settings(words: &[&str]) -> Settings {
         let args = cli::parse(

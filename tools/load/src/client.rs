@@ -257,8 +257,23 @@ impl Client {
     /// Sends a close frame 1000 and waits (up to [`CLOSE_WAIT`]) for the server's close
     /// and its end of TCP, the polite way to leave (section 7.1.2).
     pub fn close(mut self) -> Result<(), String> {
-        let deadline = Instant::now() + CLOSE_WAIT;
-        let _ = self.stream.set_read_timeout(Some(CLOSE_WAIT));
+        self.send_close()?;
+        self.await_close()
+    }
+
+    /// Closes many connections at once: every close frame goes out first, then each
+    /// answer is awaited. One by one, each close would wait for the server to get round to
+    /// that connection: a poll loop asks a quiet connection only now and then.
+    pub fn close_all(clients: Vec<Client>) -> Result<(), String> {
+        let mut closing = Vec::with_capacity(clients.len());
+        for mut client in clients {
+            client.send_close()?;
+            closing.push(client);
+        }
+        closing.into_iter().try_for_each(Client::await_close)
+    }
+
+    fn send_close(&mut self) -> Result<(), String> {
         let mut close = Vec::new();
         frame::encode_frame(
             Opcode::Close,
@@ -266,7 +281,12 @@ impl Client {
             Some(random_masking_key()),
             &mut close,
         );
-        self.send_all(&close)?;
+        self.send_all(&close)
+    }
+
+    fn await_close(mut self) -> Result<(), String> {
+        let deadline = Instant::now() + CLOSE_WAIT;
+        let _ = self.stream.set_read_timeout(Some(CLOSE_WAIT));
         while Instant::now() < deadline {
             match self.next_message() {
                 Ok(Some(_)) => continue,

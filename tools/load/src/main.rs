@@ -530,13 +530,12 @@ fn run_idle(settings: &Settings) -> Result<(), String> {
     // starting up, a handshake buffer being released) before measuring.
     std::thread::sleep(Duration::from_secs(2));
     let rss_after = process_stats::memory_kib(pid, "VmRSS")?;
-    let ticks_per_second = process_stats::clock_ticks_per_second();
-    let ticks_before = process_stats::cpu_ticks(pid)?;
+    let cpu_before = process_stats::cpu_time(pid)?;
     let sampling = Instant::now();
     std::thread::sleep(Duration::from_secs(settings.idle_seconds));
-    let ticks = process_stats::cpu_ticks(pid)? - ticks_before;
+    let cpu = process_stats::cpu_time(pid)?.saturating_sub(cpu_before);
     let seconds = sampling.elapsed().as_secs_f64();
-    let cpu_percent = ticks as f64 / ticks_per_second as f64 / seconds * 100.0;
+    let cpu_percent = cpu.as_secs_f64() / seconds * 100.0;
     let kib_each = (rss_after as f64 - rss_before as f64) / count as f64;
     // Idle must not mean dead: every connection still echoes after the quiet spell.
     // The first echo is timed on its own: it is what a poll loop's sleeping costs, the
@@ -567,11 +566,10 @@ fn run_idle(settings: &Settings) -> Result<(), String> {
         verify_echo(opcode, client.message(), settings.opcode, &payload)
             .map_err(|error| format!("idle connection {index}: {error}"))?;
     }
-    for client in clients {
-        client.close()?;
-    }
+    Client::close_all(clients)?;
     println!(
-        "server CPU while idle: {cpu_percent:.2}% of one core ({ticks} ticks of 1/{ticks_per_second} s in {seconds:.1} s)"
+        "server CPU while idle: {cpu_percent:.2}% of one core ({:.1} ms in {seconds:.1} s, from /proc/PID/task/*/schedstat)",
+        cpu.as_secs_f64() * 1000.0
     );
     println!(
         "server RSS: {rss_before} KiB before, {rss_after} KiB with {count} idle connections: {kib_each:.2} KiB each"

@@ -1,42 +1,32 @@
 //! What the load tool reads about the server process from Linux's `/proc`: CPU time from
-//! `/proc/PID/stat` and memory from `/proc/PID/status`. The kernel already keeps these
+//! `/proc/PID/task/*/schedstat` and memory from `/proc/PID/status`. The kernel already keeps these
 //! figures for every process, so measuring costs the server nothing and needs no `unsafe`.
 
 use std::fs;
-use std::process::Command;
 
-/// CPU time the process has used, user plus system, in clock ticks (fields 14 and 15 of
-/// `/proc/PID/stat`, `man 5 proc`). Ticks of finished threads are included.
-pub fn cpu_ticks(pid: u32) -> Result<u64, String> {
-    let path = format!("/proc/{pid}/stat");
-    let stat = fs::read_to_string(&path).map_err(|error| format!("cannot read {path}: {error}"))?;
-    // The second field is the command name in parentheses and may itself contain spaces,
-    // so count fields from the last ')': after it come field 3 (state), 4, ...
-    let after_name = stat
-        .rfind(')')
-        .map(|position| &stat[position + 1..])
-        .ok_or_else(|| format!("{path} has no command name"))?;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let field = |number: usize| -> Result<u64, String> {
-        fields
-            .get(number - 3)
-            .and_then(|text| text.parse().ok())
-            .ok_or_else(|| format!("{path} has no field {number}"))
-    };
-    Ok(field(14)? + field(15)?)
-}
-
-/// How many clock ticks make a second (`USER_HZ`, almost always 100). std cannot call
-/// `sysconf`, so ask `getconf`, and assume 100 if it is missing.
-pub fn clock_ticks_per_second() -> u64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|output| String::from_utf8(output.stdout).ok())
-        .and_then(|text| text.trim().parse().ok())
-        .filter(|ticks| *ticks > 0)
-        .unwrap_or(100)
+/// CPU time the process's live threads have used, to the nanosecond: the first field of
+/// each `/proc/PID/task/TID/schedstat`. Not the ticks of `/proc/PID/stat`: tick
+/// accounting charges a whole tick to whoever runs when the tick fires, and a loop woken
+/// by a timer tends to be running exactly then, so ticks overstate a sleeping server's
+/// CPU several times. Threads that have ended are not counted: measure over a window in
+/// which the server starts or ends none.
+pub fn cpu_time(pid: u32) -> Result<std::time::Duration, String> {
+    let tasks = format!("/proc/{pid}/task");
+    let mut nanoseconds: u64 = 0;
+    for task in fs::read_dir(&tasks).map_err(|error| format!("cannot read {tasks}: {error}"))? {
+        let Ok(task) = task else { continue };
+        // A thread that ended since the listing has no schedstat any more: skip it.
+        let Ok(text) = fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        let running: u64 = text
+            .split_whitespace()
+            .next()
+            .and_then(|field| field.parse().ok())
+            .ok_or_else(|| format!("{} has no run time", task.path().display()))?;
+        nanoseconds += running;
+    }
+    Ok(std::time::Duration::from_nanos(nanoseconds))
 }
 
 /// One `/proc/PID/status` memory figure in KiB: `VmRSS` (resident now) or `VmHWM` (the
