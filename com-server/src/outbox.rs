@@ -263,7 +263,9 @@ pub fn start_writer(stream: TcpStream, outbox: Arc<Outbox>) -> io::Result<JoinHa
 /// (the client is gone, or read nothing for the write timeout) shuts the socket down,
 /// which also wakes the reader blocked in `read`.
 fn write_until_done(mut stream: TcpStream, outbox: &Outbox) {
-    let mut batch = Vec::with_capacity(BATCH_BYTES);
+    // Grown by the first batches, not reserved: a member who is rarely sent anything
+    // keeps only what its largest batch needed.
+    let mut batch = Vec::new();
     while outbox.next_batch(&mut batch) {
         if let Err(error) = stream.write_all(&batch) {
             outbox.writer_stopped(Some(describe_write_error(&error, &stream)));

@@ -21,7 +21,12 @@ use crate::outbox::{self, Outbox};
 use crate::shared::Shared;
 use crate::tcp::close_gracefully;
 
-/// How much one `read` may bring in. Larger messages simply take several reads.
+/// The read buffer a member starts with: a chat line fits, and a member who only listens
+/// keeps no more than this (a room of 500 is 500 of them).
+const FIRST_READ_BUFFER_BYTES: usize = 2 * 1024;
+
+/// How far the read buffer grows for a member whose reads keep filling it (big or many
+/// messages). Larger messages simply take several reads.
 const READ_BUFFER_BYTES: usize = 16 * 1024;
 
 /// The reason in our close frame when a client sends binary data (close code 1003).
@@ -138,7 +143,7 @@ struct Session<'a> {
 
 impl Session<'_> {
     fn read_until_closed(&mut self) -> Ending {
-        let mut buffer = vec![0u8; READ_BUFFER_BYTES];
+        let mut buffer = vec![0u8; FIRST_READ_BUFFER_BYTES];
         loop {
             let wait = self.time_to_wait();
             if let Err(error) = self.stream.set_read_timeout(Some(wait)) {
@@ -152,6 +157,10 @@ impl Session<'_> {
                     self.keepalive.heard(Instant::now());
                     if let Some(ending) = self.handle(&buffer[..count]) {
                         return ending;
+                    }
+                    // A full buffer means more was waiting: read more at a time.
+                    if count == buffer.len() && buffer.len() < READ_BUFFER_BYTES {
+                        buffer.resize(buffer.len() * 2, 0);
                     }
                 }
                 Err(error) if timed_out(&error) => {
