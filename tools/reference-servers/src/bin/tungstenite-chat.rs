@@ -349,6 +349,8 @@ impl Write for ReadHalf {
 }
 
 /// One client: handshake, join, read until closed, leave.
+// The handshake callback's `Result<Response, ErrorResponse>` is tungstenite's signature.
+#[allow(clippy::result_large_err)]
 fn serve(stream: TcpStream, room: &Room) {
     let peer = match stream.peer_addr() {
         Ok(peer) => peer.to_string(),
