@@ -242,7 +242,7 @@ pub fn run(args: &cli::Args, quick: bool) -> i32 {
     // (scenario, server, key) -> one value per run.
     let mut figures: Vec<(usize, Server, &str, usize, f64)> = Vec::new();
     let mut tsv = String::from(
-        "run\tscenario\tmembers\tsize\tlines\tin_flight\trate\tslow_member\tserver\tkey\tvalue\n",
+        "run\tscenario\tmembers\tsize\tlines\tin_flight\trate\twith_slow_member\tserver\tkey\tvalue\n",
     );
     let mut failures = Vec::new();
     for run in 1..=runs {

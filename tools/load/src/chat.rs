@@ -391,8 +391,10 @@ struct Room {
     /// sender.
     countdown: Vec<Vec<AtomicU32>>,
     writers: Vec<WriterLink>,
-    /// The others were told the slow member left.
+    /// The others were told the slow member left, or the run is over: it may read now.
     slow_left: Signal,
+    /// A member saw the notice (not only the end of the run).
+    slow_left_seen: std::sync::atomic::AtomicBool,
     slow_left_notice: String,
 }
 
@@ -516,6 +518,7 @@ pub fn run(settings: &Settings, options: ChatOptions) -> Result<(), String> {
             .collect(),
         writers: (0..members).map(|_| WriterLink::default()).collect(),
         slow_left: Signal::default(),
+        slow_left_seen: std::sync::atomic::AtomicBool::new(false),
         slow_left_notice: format!("{slow_name} left the chat"),
     });
     let slow_thread = slow.map(|(client, _)| {
@@ -800,6 +803,7 @@ fn note_line(
     match parse_line(line)? {
         Line::Notice(notice) => {
             if notice == room.slow_left_notice {
+                room.slow_left_seen.store(true, Ordering::Release);
                 room.slow_left.raise();
             }
             Ok(())
@@ -913,6 +917,14 @@ fn drain_slow_member(mut client: Client, room: &Room) -> Result<String, String> 
         }
     };
     let _ = socket.shutdown(Shutdown::Both);
+    if !room.slow_left_seen.load(Ordering::Acquire) {
+        let read = outcome
+            .err()
+            .unwrap_or_else(|| "then close 1008".to_owned());
+        return Err(format!(
+            "the room never said it left: it was not evicted during the run (raise --messages: the kernel buffers megabytes before the server's queue fills); after the run it read: {read}"
+        ));
+    }
     outcome?;
     Ok(format!(
         "read {lines} buffered lines from {:.2} s into the run, then close 1008 (evicted)",
