@@ -1,7 +1,8 @@
-//! The chat reference against an independent client: two tungstenite clients join, see the
+//! The chat references against an independent client: two tungstenite clients join, see the
 //! same greeting, notices and `name: text` lines com-server sends, and a client that stops
 //! reading is closed with 1008 once its queue passes `--outbox-bytes`. If these lines ever
-//! differed from com-server's, the chat benchmark would compare different work.
+//! differed from com-server's, the chat benchmark would compare different work. The same
+//! checks run against node-chat where Node and its `ws` package are installed.
 
 use std::net::TcpStream;
 
@@ -11,10 +12,42 @@ use tungstenite::{Message, WebSocket};
 
 type Client = WebSocket<TcpStream>;
 
-fn start(extra: &[&str]) -> ServerProcess {
+/// Which chat server a test starts.
+#[derive(Clone, Copy)]
+enum Chat {
+    Tungstenite,
+    Node,
+}
+
+const NODE_CHAT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/node-chat");
+
+/// True when node-chat can run here: `node` on PATH and `npm ci` done in its folder.
+fn node_chat_installed() -> bool {
+    let node_runs = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    let installed = node_runs
+        && std::path::Path::new(NODE_CHAT)
+            .join("node_modules/ws")
+            .is_dir();
+    if !installed {
+        eprintln!("node-chat not checked: needs node on PATH and `npm ci` in {NODE_CHAT}");
+    }
+    installed
+}
+
+fn start(chat: Chat, extra: &[&str]) -> ServerProcess {
     let mut args = vec!["--addr", "127.0.0.1:0", "--time-limit", "120"];
     args.extend_from_slice(extra);
-    ServerProcess::start(env!("CARGO_BIN_EXE_tungstenite-chat"), &args)
+    match chat {
+        Chat::Tungstenite => ServerProcess::start(env!("CARGO_BIN_EXE_tungstenite-chat"), &args),
+        Chat::Node => {
+            let script = format!("{NODE_CHAT}/chat.mjs");
+            args.insert(0, &script);
+            ServerProcess::start("node", &args)
+        }
+    }
 }
 
 fn join(server: &ServerProcess, name: &str) -> Client {
@@ -43,7 +76,30 @@ fn send(client: &mut Client, text: &str) {
 
 #[test]
 fn two_members_chat_and_the_room_tells_who_comes_and_goes() {
-    let server = start(&[]);
+    chat_and_notices(Chat::Tungstenite);
+}
+
+#[test]
+fn node_chat_sends_the_same_lines() {
+    if node_chat_installed() {
+        chat_and_notices(Chat::Node);
+    }
+}
+
+#[test]
+fn a_member_who_stops_reading_is_closed_with_1008() {
+    stuck_member_is_evicted(Chat::Tungstenite);
+}
+
+#[test]
+fn node_chat_closes_a_member_who_stops_reading_with_1008() {
+    if node_chat_installed() {
+        stuck_member_is_evicted(Chat::Node);
+    }
+}
+
+fn chat_and_notices(chat: Chat) {
+    let server = start(chat, &[]);
     let mut alice = join(&server, "Alice");
     let mut bob = join(&server, "Bob");
     assert_eq!(read_text(&mut alice), "Server: New User(Bob) in Chat!");
@@ -77,9 +133,8 @@ fn two_members_chat_and_the_room_tells_who_comes_and_goes() {
     }
 }
 
-#[test]
-fn a_member_who_stops_reading_is_closed_with_1008() {
-    let server = start(&["--outbox-bytes", "65536"]);
+fn stuck_member_is_evicted(chat: Chat) {
+    let server = start(chat, &["--outbox-bytes", "65536"]);
     let mut stuck = join(&server, "Stuck");
     let mut alice = join(&server, "Alice");
     let filler = "x".repeat(32 * 1024);
