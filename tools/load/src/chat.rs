@@ -47,8 +47,9 @@ const SLOW_DRAIN_LIMIT: Duration = Duration::from_secs(10);
 /// How long each member waits for the server's close reply at the end.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
-/// How long after the last member joined the server's RSS and threads are read: long
-/// enough for the last threads to start and the handshake buffers to be freed.
+/// How long before the first member joins and after the last one joined the server's RSS
+/// (and threads) are read: long enough for the last threads to start and the handshake
+/// buffers to be freed.
 const SETTLE: Duration = Duration::from_millis(1000);
 
 /// The server's per-member queue in com-server (`--outbox-bytes`): a window that could
@@ -474,6 +475,8 @@ pub fn run(settings: &Settings, options: ChatOptions) -> Result<(), String> {
         );
     }
 
+    // A server just started may still be settling (Node frees part of its start-up heap).
+    std::thread::sleep(SETTLE);
     let rss_before = process_stats::memory_kib(pid, "VmRSS")?;
     let joining = Instant::now();
     let mut clients = Vec::with_capacity(members);
