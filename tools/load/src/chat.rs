@@ -21,8 +21,9 @@
 //!
 //! Every member has a reader thread (it owns the `Client` and answers pings through the
 //! writer) and a writer thread (the only one that writes its socket). `--slow-member` adds
-//! one more member, `slow`, that never reads while it is in the room: the server must evict
-//! it with close 1008. When the others are told `Server: slow left the chat` (or at the end
+//! one more member, `slow`, that never reads while it is in the room (it only sends an
+//! unsolicited pong every 10 s, so that a keepalive does not take it for gone): the server
+//! must evict it with close 1008. When the others are told `Server: slow left the chat` (or at the end
 //! of the run, if they never are), it reads what the kernel buffered, within a bounded
 //! time, and must find a close frame with code 1008.
 
@@ -35,7 +36,7 @@ use std::time::{Duration, Instant};
 use frame::Opcode;
 
 use crate::Settings;
-use crate::client::{self, Client, IO_TIMEOUT, Target};
+use crate::client::{self, Client, Target};
 use crate::process_stats;
 
 /// The slow member's name (com-server keeps it: every other member is `m<index>`).
@@ -43,6 +44,9 @@ const SLOW_NAME: &str = "slow";
 
 /// How long the slow member may take to read its backlog and find the close frame.
 const SLOW_DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// How often the slow member, which never reads, sends an unsolicited pong.
+const SLOW_HEARTBEAT: Duration = Duration::from_secs(10);
 
 /// How long each member waits for the server's close reply at the end.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -886,8 +890,16 @@ fn say_goodbye(
 /// The slow member: reads nothing until the room has told the others it left (or the run
 /// is over), then reads its backlog and must find close 1008.
 fn drain_slow_member(mut client: Client, room: &Room) -> Result<String, String> {
+    // Silent is not the same as not reading: com-server closes a client it has heard
+    // nothing from for 60 s with 1001. An unsolicited pong is a heartbeat that asks for no
+    // answer (RFC 6455 section 5.5.3), so the member stays in the room without reading.
     // The main thread raises the signal when the run ends, whatever happens.
-    while !room.slow_left.wait(IO_TIMEOUT) {}
+    let mut heartbeat = Vec::new();
+    client::encode_message(Opcode::Pong, b"still here", &mut heartbeat);
+    while !room.slow_left.wait(SLOW_HEARTBEAT) {
+        // A failed write means the server closed us: the reading below finds out how.
+        let _ = client.send_all(&heartbeat);
+    }
     let told_at = room.epoch.elapsed();
     let socket = client.writer()?;
     socket
