@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+mod chat;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -69,6 +71,14 @@ const FLAGS: &[Flag] = &[
         "calibrate",
         "run the reference in both columns: an A/A test whose ratios show the noise",
     ),
+    // The chat suite (chat.rs): com-server against tungstenite-chat and node-chat.
+    Flag::value(
+        "suite",
+        "NAME",
+        "echo",
+        "echo, chat (com-server's chat, see chat.rs) or chat-quick (its 10-member smoke test)",
+    ),
+    Flag::value("out", "PATH", "", "chat: write every figure to PATH as TSV"),
 ];
 
 /// A backstop for servers whose driver died: they exit by themselves after this long.
@@ -119,6 +129,9 @@ fn main() {
         "benchmark our echo-server against a tungstenite thread-per-connection reference",
         FLAGS,
     );
+    if let suite @ ("chat" | "chat-quick") = args.value_or_exit::<String>("suite").as_str() {
+        std::process::exit(chat::run(&args, suite == "chat-quick"));
+    }
     let runs: usize = args.value_or_exit("runs");
     let messages: u64 = args.value_or_exit("messages");
     let pingpong_messages: u64 = args.value_or_exit("pingpong-messages");

@@ -63,6 +63,8 @@ pub struct Client {
     /// Pongs owed to the server, sent with the caller's next write so that two threads
     /// never write to the socket at once.
     replies: Vec<u8>,
+    /// The code of the server's close frame, once one arrived (1005 if it had none).
+    close_code: Option<u16>,
 }
 
 impl Client {
@@ -86,6 +88,7 @@ impl Client {
             fragments: Vec::new(),
             delivered: Delivered::Nothing,
             replies: Vec::new(),
+            close_code: None,
         };
         let mut nonce = [0u8; 16];
         nonce[..8].copy_from_slice(&random_u64().to_ne_bytes());
@@ -190,8 +193,14 @@ impl Client {
                 Opcode::Pong => {}
                 Opcode::Close => {
                     let reason = match frame::parse_close_payload(&self.inbox[payload]) {
-                        Ok(Some(close)) => format!("{} {:?}", close.code, close.reason),
-                        Ok(None) => "no code".to_owned(),
+                        Ok(Some(close)) => {
+                            self.close_code = Some(u16::from(close.code));
+                            format!("{} {:?}", close.code, close.reason)
+                        }
+                        Ok(None) => {
+                            self.close_code = Some(1005);
+                            "no code".to_owned()
+                        }
                         Err(error) => format!("a bad close payload: {error}"),
                     };
                     return Err(format!("the server closed the connection: {reason}"));
@@ -210,6 +219,12 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// The code of the close frame the server sent, if one has arrived (the chat's slow
+    /// member must find 1008 there).
+    pub fn close_code(&self) -> Option<u16> {
+        self.close_code
     }
 
     /// Moves the pongs owed to the server to the end of `out`, for the next write.

@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+mod chat;
 mod client;
 mod process_stats;
 
@@ -60,6 +61,18 @@ const FLAGS: &[Flag] = &[
         "W",
         "8",
         "messages each connection keeps sent but not yet echoed",
+    ),
+    // Chat mode (`--mode chat`, see chat.rs): --connections members in one room, each
+    // sending --messages lines of --size bytes with --in-flight W undelivered, or at --rate.
+    Flag::value(
+        "rate",
+        "PER_SEC",
+        "0",
+        "chat: lines per second per member (0: closed loop, --in-flight each)",
+    ),
+    Flag::switch(
+        "slow-member",
+        "chat: add a member that never reads; it must be closed with 1008",
     ),
     Flag::switch("binary", "send binary messages instead of text"),
     Flag::value(
@@ -124,6 +137,7 @@ fn main() {
         std::process::exit(1);
     });
     let outcome = match mode.as_str() {
+        "chat" => chat::run(&settings, chat::options(&args)),
         "throughput" | "pingpong" => run_throughput(&mode, &settings),
         "idle" => run_idle(&settings),
         "big" => run_big(&settings),

@@ -48,3 +48,16 @@ pub fn memory_kib(pid: u32, field: &str) -> Result<u64, String> {
 pub fn reset_peak_memory(pid: u32) -> bool {
     fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
+
+/// How many threads the process has now (`Threads:` in `/proc/PID/status`): a
+/// thread-per-client server shows what each member costs it in threads.
+pub fn threads(pid: u32) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let status =
+        fs::read_to_string(&path).map_err(|error| format!("cannot read {path}: {error}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|value| value.trim().parse().ok())
+        .ok_or_else(|| format!("{path} has no Threads line"))
+}
