@@ -549,8 +549,9 @@ pub fn run(settings: &Settings, options: ChatOptions) -> Result<(), String> {
             read_lines(client, index, &room_for_reader)
         }));
     }
-    let ticks_per_second = process_stats::clock_ticks_per_second();
-    let ticks_before = process_stats::cpu_ticks(pid)?;
+    // Every member's threads in the server exist for the whole run (they were started by
+    // the joins above), so the live threads' run time is the run's CPU.
+    let cpu_before = process_stats::cpu_time(pid)?;
     start_line.wait();
     let started = Instant::now();
     let mut finished = Vec::with_capacity(members);
@@ -562,8 +563,8 @@ pub fn run(settings: &Settings, options: ChatOptions) -> Result<(), String> {
         );
     }
     let seconds = started.elapsed().as_secs_f64();
-    let ticks = process_stats::cpu_ticks(pid)? - ticks_before;
-    let cpu_percent = ticks as f64 / ticks_per_second as f64 / seconds * 100.0;
+    let cpu = process_stats::cpu_time(pid)?.saturating_sub(cpu_before);
+    let cpu_percent = cpu.as_secs_f64() / seconds * 100.0;
     for link in &room.writers {
         link.lock().stop = true;
         link.changed.notify_all();

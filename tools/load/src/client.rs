@@ -70,8 +70,16 @@ pub struct Client {
 impl Client {
     /// Opens a TCP connection and performs the opening handshake (section 4.1).
     pub fn connect(target: &Target) -> Result<Client, String> {
-        let stream = TcpStream::connect_timeout(&target.addr, IO_TIMEOUT)
-            .map_err(|error| format!("cannot connect to {}: {error}", target.addr))?;
+        let stream = TcpStream::connect_timeout(&target.addr, IO_TIMEOUT).map_err(|error| {
+            if crate::open_files::is_out_of_descriptors(&error) {
+                format!(
+                    "cannot connect: {}",
+                    crate::open_files::too_many_open_files()
+                )
+            } else {
+                format!("cannot connect to {}: {error}", target.addr)
+            }
+        })?;
         // Nagle's algorithm would hold a small message back waiting for more: with one
         // message in flight that is a 40 ms stall, not a measurement.
         stream

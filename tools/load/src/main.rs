@@ -12,6 +12,8 @@
 
 mod chat;
 mod client;
+mod crowd;
+mod open_files;
 mod process_stats;
 
 use std::collections::VecDeque;
@@ -97,6 +99,19 @@ const FLAGS: &[Flag] = &[
         "10",
         "idle mode: how long to sample the server's CPU time",
     ),
+    // The crowd mode's flags (see crowd.rs): N connections, of which P% talk.
+    Flag::value(
+        "active-percent",
+        "P",
+        "10",
+        "crowd mode: the share of --connections that echo in the active phase",
+    ),
+    Flag::value(
+        "seconds",
+        "T",
+        "5",
+        "crowd mode: how long the active phase lasts",
+    ),
     Flag::value(
         "timeout",
         "SECS",
@@ -129,6 +144,10 @@ fn main() {
     let mode: String = args.value_or_exit("mode");
     let settings = read_settings(&args, &mode);
     let timeout: u64 = args.value_or_exit("timeout");
+    // Every connection is a descriptor: the soft limit (often 1024) is ours to raise.
+    if let Err(error) = open_files::raise_to_hard_limit() {
+        eprintln!("load: cannot raise the open-files limit: {error}");
+    }
     // The watchdog: whatever goes wrong (a server that accepts and never answers, a lost
     // frame), the tool ends with an error instead of hanging its caller.
     std::thread::spawn(move || {
@@ -141,6 +160,7 @@ fn main() {
         "throughput" | "pingpong" => run_throughput(&mode, &settings),
         "idle" => run_idle(&settings),
         "big" => run_big(&settings),
+        "crowd" => crowd::run(&args, &settings),
         other => Err(format!(
             "unknown mode '{other}' (throughput, pingpong, idle or big)"
         )),
