@@ -196,8 +196,10 @@ impl<C: Rest> Roster<C> {
             }
         }
         if asked >= MEASURED_SLICE && !worked {
-            let cost = started.elapsed() / asked as u32;
-            // A moving average: one slow slice (a context switch) moves it an eighth.
+            // A moving average, and a slice that was interrupted (the loop was descheduled
+            // in the middle: 30 times the usual cost per read is seen here) counts as at
+            // most twice the average, so one bad moment does not stretch the interval.
+            let cost = (started.elapsed() / asked as u32).min(self.read_cost * 2);
             self.read_cost = (self.read_cost * 7 + cost) / 8;
         }
         worked
