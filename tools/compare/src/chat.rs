@@ -20,6 +20,9 @@ use crate::{median, parse_result, spread};
 /// Servers exit by themselves after this long if the driver dies.
 const SERVER_TIME_LIMIT: &str = "1800";
 
+/// The load tool gives up (and fails the scenario) after this long.
+const LOAD_TIMEOUT: &str = "1500";
+
 /// Closed loop: each scenario sends about this many deliveries (M x (M - 1) x lines).
 const DELIVERIES_TARGET: u64 = 1_000_000;
 
@@ -121,6 +124,10 @@ impl Scenario {
             &self.in_flight.to_string(),
             "--rate",
             &self.rate.to_string(),
+            // node-chat needs several minutes for the slow-member pair: more than the
+            // load tool's default watchdog of 300 s.
+            "--timeout",
+            LOAD_TIMEOUT,
         ]
         .iter()
         .map(|word| word.to_string())
