@@ -49,6 +49,16 @@ const RATE_LINES: u64 = 50;
 /// scenarios (with and without the slow member) is most of the suite's time.
 const SLOW_LINES: u64 = 1800;
 
+/// Why node-chat is not run with (and without) the slow member. In a smoke run (100 members
+/// x 1800 lines, 372 s) it never evicted the member: `bufferedAmount` counts only what the
+/// kernel has not taken, and the member read all 180,000 lines (7 MB) after the run, so the
+/// socket buffers held at least 6 MB and Node's own queue never passed 1 MiB. (Why the
+/// kernel took more from Node than from the Rust servers, which were evicted after about
+/// 130,000 lines, is not known.) Twelve minutes for a pair that cannot pass are left out;
+/// the 10-member `chat-quick` slow scenario does evict on Node.
+const NODE_SLOW_SKIPPED: &str =
+    "in a smoke run Node's queue never passed 1 MiB: the kernel took the lines (see chat.rs)";
+
 /// Where node-chat lives, from this crate's directory.
 const NODE_CHAT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -84,6 +94,8 @@ struct Scenario {
     in_flight: u64,
     rate: u64,
     slow_member: bool,
+    /// Why node-chat sits this scenario out, if it does.
+    without_node: Option<&'static str>,
 }
 
 impl Scenario {
@@ -107,6 +119,7 @@ impl Scenario {
             in_flight,
             rate: 0,
             slow_member: false,
+            without_node: None,
         }
     }
 
@@ -185,6 +198,7 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
     list.push(rate);
     let mut twin = Scenario::closed_loop(100, 32, Some(SLOW_LINES));
     twin.name = "100x32B-long".to_owned();
+    twin.without_node = Some(NODE_SLOW_SKIPPED);
     let mut slow = twin.clone();
     slow.name = "100x32B-slow".to_owned();
     slow.slow_member = true;
@@ -263,6 +277,10 @@ pub fn run(args: &cli::Args, quick: bool) -> i32 {
                 order.reverse();
             }
             for server in order {
+                if let (Server::Node, Some(why)) = (server, scenario.without_node) {
+                    println!("    {:<17} skipped: {why}", server.name());
+                    continue;
+                }
                 match measure(&programs, server, scenario) {
                     Ok(result) => {
                         println!("    {:<17} {result}", server.name());
