@@ -20,6 +20,9 @@ use crate::{median, parse_result, spread};
 /// Servers exit by themselves after this long if the driver dies.
 const SERVER_TIME_LIMIT: &str = "1800";
 
+/// The load tool gives up (and fails the scenario) after this long.
+const LOAD_TIMEOUT: &str = "1500";
+
 /// Closed loop: each scenario sends about this many deliveries (M x (M - 1) x lines).
 const DELIVERIES_TARGET: u64 = 1_000_000;
 
@@ -45,6 +48,16 @@ const RATE_LINES: u64 = 50;
 /// about 130,000 of the 180,000 lines (100 members x 1800) the room sends it. This pair of
 /// scenarios (with and without the slow member) is most of the suite's time.
 const SLOW_LINES: u64 = 1800;
+
+/// Why node-chat is not run with (and without) the slow member. In a smoke run (100 members
+/// x 1800 lines, 372 s) it never evicted the member: `bufferedAmount` counts only what the
+/// kernel has not taken, and the member read all 180,000 lines (7 MB) after the run, so the
+/// socket buffers held at least 6 MB and Node's own queue never passed 1 MiB. (Why the
+/// kernel took more from Node than from the Rust servers, which were evicted after about
+/// 130,000 lines, is not known.) Twelve minutes for a pair that cannot pass are left out;
+/// the 10-member `chat-quick` slow scenario does evict on Node.
+const NODE_SLOW_SKIPPED: &str =
+    "in a smoke run Node's queue never passed 1 MiB: the kernel took the lines (see chat.rs)";
 
 /// Where node-chat lives, from this crate's directory.
 const NODE_CHAT: &str = concat!(
@@ -81,6 +94,8 @@ struct Scenario {
     in_flight: u64,
     rate: u64,
     slow_member: bool,
+    /// Why node-chat sits this scenario out, if it does.
+    without_node: Option<&'static str>,
 }
 
 impl Scenario {
@@ -104,6 +119,7 @@ impl Scenario {
             in_flight,
             rate: 0,
             slow_member: false,
+            without_node: None,
         }
     }
 
@@ -121,6 +137,10 @@ impl Scenario {
             &self.in_flight.to_string(),
             "--rate",
             &self.rate.to_string(),
+            // node-chat needs several minutes for the slow-member pair: more than the
+            // load tool's default watchdog of 300 s.
+            "--timeout",
+            LOAD_TIMEOUT,
         ]
         .iter()
         .map(|word| word.to_string())
@@ -178,6 +198,7 @@ fn scenarios(quick: bool) -> Vec<Scenario> {
     list.push(rate);
     let mut twin = Scenario::closed_loop(100, 32, Some(SLOW_LINES));
     twin.name = "100x32B-long".to_owned();
+    twin.without_node = Some(NODE_SLOW_SKIPPED);
     let mut slow = twin.clone();
     slow.name = "100x32B-slow".to_owned();
     slow.slow_member = true;
@@ -256,6 +277,10 @@ pub fn run(args: &cli::Args, quick: bool) -> i32 {
                 order.reverse();
             }
             for server in order {
+                if let (Server::Node, Some(why)) = (server, scenario.without_node) {
+                    println!("    {:<17} skipped: {why}", server.name());
+                    continue;
+                }
                 match measure(&programs, server, scenario) {
                     Ok(result) => {
                         println!("    {:<17} {result}", server.name());
