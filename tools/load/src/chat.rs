@@ -42,6 +42,9 @@ use crate::process_stats;
 /// The slow member's name (com-server keeps it: every other member is `m<index>`).
 const SLOW_NAME: &str = "slow";
 
+/// The slow member's receive buffer (the kernel doubles what it is asked for).
+const SLOW_RECEIVE_BUFFER: usize = 4096;
+
 /// How long the slow member may take to read its backlog and find the close frame.
 const SLOW_DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
@@ -501,7 +504,7 @@ pub fn run(settings: &Settings, options: ChatOptions) -> Result<(), String> {
     );
     let slow = if options.slow_member {
         Some(
-            join(&settings.target, SLOW_NAME)
+            join_reading_slowly(&settings.target, SLOW_NAME)
                 .map_err(|error| format!("the slow member: {error}"))?,
         )
     } else {
@@ -676,11 +679,27 @@ impl ChatOptions {
 
 /// Connects as `name` and reads the greeting; returns the client and the name given.
 fn join(target: &Target, name: &str) -> Result<(Client, String), String> {
-    let target = Target {
+    greeted(Client::connect(&named(target, name))?)
+}
+
+/// The slow member's join: a small receive buffer, so that what it does not read piles
+/// up in the server's queue for it within seconds, not after the kernel has taken
+/// megabytes.
+fn join_reading_slowly(target: &Target, name: &str) -> Result<(Client, String), String> {
+    greeted(Client::connect_with_receive_buffer(
+        &named(target, name),
+        SLOW_RECEIVE_BUFFER,
+    )?)
+}
+
+fn named(target: &Target, name: &str) -> Target {
+    Target {
         path: format!("/?name={name}"),
         ..target.clone()
-    };
-    let mut client = Client::connect(&target)?;
+    }
+}
+
+fn greeted(mut client: Client) -> Result<(Client, String), String> {
     let opcode = client.receive_message()?;
     let greeting = String::from_utf8_lossy(client.message()).into_owned();
     match greeting.strip_prefix("Server: Hello! Welcome to Chat, ") {

@@ -70,7 +70,26 @@ pub struct Client {
 impl Client {
     /// Opens a TCP connection and performs the opening handshake (section 4.1).
     pub fn connect(target: &Target) -> Result<Client, String> {
-        let stream = TcpStream::connect_timeout(&target.addr, IO_TIMEOUT).map_err(|error| {
+        Client::handshake(target, TcpStream::connect_timeout(&target.addr, IO_TIMEOUT))
+    }
+
+    /// Connects with the socket's receive buffer fixed at `bytes` before the SYN, so the
+    /// kernel cannot grow it (Linux grows it up to 6 MiB for a socket nobody reads): a
+    /// member that stops reading then backs up into the server's queue after a few
+    /// kilobytes, as a phone on a slow network would, instead of after megabytes.
+    pub fn connect_with_receive_buffer(target: &Target, bytes: usize) -> Result<Client, String> {
+        use socket2::{Domain, Socket, Type};
+        let connected = Socket::new(Domain::for_address(target.addr), Type::STREAM, None)
+            .and_then(|socket| {
+                socket.set_recv_buffer_size(bytes)?;
+                socket.connect_timeout(&target.addr.into(), IO_TIMEOUT)?;
+                Ok(TcpStream::from(socket))
+            });
+        Client::handshake(target, connected)
+    }
+
+    fn handshake(target: &Target, connected: std::io::Result<TcpStream>) -> Result<Client, String> {
+        let stream = connected.map_err(|error| {
             if crate::open_files::is_out_of_descriptors(&error) {
                 format!(
                     "cannot connect: {}",
