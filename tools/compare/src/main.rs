@@ -8,6 +8,9 @@
 #![forbid(unsafe_code)]
 
 mod chat;
+mod curve;
+mod plot;
+mod tradeoff;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -71,14 +74,67 @@ const FLAGS: &[Flag] = &[
         "calibrate",
         "run the reference in both columns: an A/A test whose ratios show the noise",
     ),
-    // The chat suite (chat.rs): com-server against tungstenite-chat and node-chat.
+    // The other suites: the chat (chat.rs), the crowd curve (curve.rs) and its plots (plot.rs).
     Flag::value(
         "suite",
         "NAME",
         "echo",
-        "echo, chat (com-server's chat, see chat.rs) or chat-quick (its 10-member smoke test)",
+        "echo (this comparison), chat (com-server's chat, chat.rs), chat-quick (its smoke test), curve (N connections x P% active, curve.rs) or tradeoff (idle CPU against the first echo's wait, tradeoff.rs)",
     ),
-    Flag::value("out", "PATH", "", "chat: write every figure to PATH as TSV"),
+    Flag::value(
+        "tradeoff-connections",
+        "N",
+        "1000",
+        "tradeoff: the silent connections held",
+    ),
+    Flag::value(
+        "out",
+        "PATH",
+        "",
+        "chat and curve: write every figure to PATH as TSV (curve: curve.tsv unless given)",
+    ),
+    Flag::value(
+        "curve-connections",
+        "LIST",
+        "100,1000,5000,10000",
+        "curve: the N of every point (comma-separated)",
+    ),
+    Flag::value(
+        "curve-active",
+        "LIST",
+        "1,10,100",
+        "curve: the active percentages of every point (comma-separated)",
+    ),
+    Flag::value(
+        "curve-seconds",
+        "SECS",
+        "5",
+        "curve: the active phase's length",
+    ),
+    Flag::value(
+        "curve-idle-seconds",
+        "SECS",
+        "5",
+        "curve: how long the idle phase samples the server's CPU",
+    ),
+    Flag::value(
+        "fastwebsockets",
+        "PATH",
+        "",
+        "curve: the fastwebsockets-echo binary (default: beside this program)",
+    ),
+    Flag::value(
+        "plot",
+        "TSV",
+        "",
+        "draw the curve's SVG plots from this TSV (no measuring) into --out-dir",
+    ),
+    Flag::value(
+        "out-dir",
+        "DIR",
+        "docs/images",
+        "--plot: where the SVG files go",
+    ),
 ];
 
 /// A backstop for servers whose driver died: they exit by themselves after this long.
@@ -129,8 +185,18 @@ fn main() {
         "benchmark our echo-server against a tungstenite thread-per-connection reference",
         FLAGS,
     );
+    // The servers started here inherit our open-files limit: raise the soft one to the hard.
+    if let Err(error) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("compare: cannot raise the open-files limit: {error}");
+    }
     if let suite @ ("chat" | "chat-quick") = args.value_or_exit::<String>("suite").as_str() {
         std::process::exit(chat::run(&args, suite == "chat-quick"));
+    }
+    if args.value_or_exit::<String>("suite") == "tradeoff" {
+        std::process::exit(tradeoff::run(&args));
+    }
+    if let Some(code) = curve::dispatch(&args) {
+        std::process::exit(code);
     }
     let runs: usize = args.value_or_exit("runs");
     let messages: u64 = args.value_or_exit("messages");
