@@ -79,8 +79,8 @@ impl Client {
     /// kilobytes, as a phone on a slow network would, instead of after megabytes.
     pub fn connect_with_receive_buffer(target: &Target, bytes: usize) -> Result<Client, String> {
         use socket2::{Domain, Socket, Type};
-        let connected = Socket::new(Domain::for_address(target.addr), Type::STREAM, None)
-            .and_then(|socket| {
+        let connected =
+            Socket::new(Domain::for_address(target.addr), Type::STREAM, None).and_then(|socket| {
                 socket.set_recv_buffer_size(bytes)?;
                 socket.connect_timeout(&target.addr.into(), IO_TIMEOUT)?;
                 Ok(TcpStream::from(socket))
