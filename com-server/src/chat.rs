@@ -2,7 +2,9 @@
 //! happens under one lock, and a line is encoded once (`frame::EncodedMessage`) and queued
 //! on each member's connection while the lock is held, so every client sees the room's
 //! lines in one and the same order: a sender's messages in the order sent, and a
-//! newcomer's greeting before any notice.
+//! newcomer's greeting before any notice. The writers that were asleep are woken after
+//! the lock is let go: a wake-up is a system call, and the next sender should not wait
+//! for a hundred of them.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -12,7 +14,7 @@ use cli::log::log;
 use frame::{CloseCode, EncodedMessage};
 
 use crate::names;
-use crate::outbox::{Outbox, PushError};
+use crate::outbox::{Outbox, PushError, Queued};
 
 /// A member's number, unique for the life of the server (names can change).
 pub type MemberId = u64;
@@ -111,8 +113,11 @@ impl Room {
 
     /// The lock is only held for pushes into queues, which cannot panic; if something
     /// did, the member list is still a valid list and the room carries on.
-    fn lock(&self) -> MutexGuard<'_, Members> {
-        self.members.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> Locked<'_> {
+        Locked {
+            members: self.members.lock().unwrap_or_else(PoisonError::into_inner),
+            wakes: Wakes::default(),
+        }
     }
 
     /// Adds a client under the name it asked for (made unique; `Anonymous<N>` when empty),
@@ -132,7 +137,9 @@ impl Room {
         let id = members.last_id;
         // The greeting is queued before the newcomer is on the list, under the lock that
         // every notice needs: no other line can reach this client before it.
-        let _ = outbox.send(&EncodedMessage::text(&greeting(&name)));
+        if let Ok(Queued::WriterAsleep) = outbox.queue(&EncodedMessage::text(&greeting(&name))) {
+            members.wakes.0.push(outbox.clone());
+        }
         members.deliver(
             EncodedMessage::text(&joined_notice(&name)),
             Recipients::Everyone,
@@ -241,6 +248,92 @@ impl Room {
     }
 }
 
+/// The room's lock, held: the members, and the writers to wake once it is let go.
+struct Locked<'a> {
+    // Fields are dropped in the order declared: the lock is let go before the writers
+    // are woken, so that a woken writer and the next sender do not wait for each other.
+    members: MutexGuard<'a, Members>,
+    wakes: Wakes,
+}
+
+/// Sleeping writers owed a wake; woken when dropped.
+#[derive(Default)]
+struct Wakes(Vec<Arc<Outbox>>);
+
+impl Drop for Wakes {
+    fn drop(&mut self) {
+        for outbox in self.0.drain(..) {
+            outbox.wake_writer();
+        }
+    }
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Members;
+    fn deref(&self) -> &Members {
+        &self.members
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Members {
+        &mut self.members
+    }
+}
+
+impl Locked<'_> {
+    /// Queues `line` on each recipient's connection. A recipient whose outbox is full is
+    /// evicted (close 1008), and its departure is itself a line for everyone, which may
+    /// evict another: hence the work list instead of recursion.
+    fn deliver(&mut self, line: EncodedMessage, recipients: Recipients) {
+        let mut pending = VecDeque::from([(line, recipients)]);
+        while let Some((line, recipients)) = pending.pop_front() {
+            let mut full = Vec::new();
+            // Members whose reader or writer holds their connection right now get the line
+            // after the others: nobody waits for one busy member while the room is locked.
+            // Every member still has this line before the next, as the lock is kept.
+            let mut busy = Vec::new();
+            for member in &self.members.list {
+                if !recipients.include(member.id) {
+                    continue;
+                }
+                match member.outbox.try_queue(&line) {
+                    Some(queued) => self.wakes.note(member, queued, &mut full),
+                    None => busy.push(member),
+                }
+            }
+            for member in busy {
+                self.wakes
+                    .note(member, member.outbox.queue(&line), &mut full);
+            }
+            for id in full {
+                if let Some(name) = self.members.evict(id) {
+                    pending.push_back((
+                        EncodedMessage::text(&left_notice(&name)),
+                        Recipients::Everyone,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Wakes {
+    /// What queuing a line on `member` left to do: a writer to wake, or an eviction.
+    fn note(
+        &mut self,
+        member: &Member,
+        queued: Result<Queued, PushError>,
+        full: &mut Vec<MemberId>,
+    ) {
+        match queued {
+            Ok(Queued::WriterAsleep) => self.0.push(member.outbox.clone()),
+            Ok(Queued::WriterBusy) | Err(PushError::Closed) => {}
+            Err(PushError::Full) => full.push(member.id),
+        }
+    }
+}
+
 impl Members {
     fn position(&self, id: MemberId) -> Option<usize> {
         self.list.iter().position(|member| member.id == id)
@@ -263,30 +356,6 @@ impl Members {
         match wish.filter(|wish| !wish.is_empty()) {
             Some(wish) => names::unique(&wish, taken),
             None => names::anonymous(&mut self.anonymous_count, taken),
-        }
-    }
-
-    /// Pushes `line` into each recipient's outbox. A recipient whose outbox is full is
-    /// evicted (close 1008), and its departure is itself a line for everyone, which may
-    /// evict another: hence the work list instead of recursion.
-    fn deliver(&mut self, line: EncodedMessage, recipients: Recipients) {
-        let mut pending = VecDeque::from([(line, recipients)]);
-        while let Some((line, recipients)) = pending.pop_front() {
-            let full: Vec<MemberId> = self
-                .list
-                .iter()
-                .filter(|member| recipients.include(member.id))
-                .filter(|member| member.outbox.send(&line) == Err(PushError::Full))
-                .map(|member| member.id)
-                .collect();
-            for id in full {
-                if let Some(name) = self.evict(id) {
-                    pending.push_back((
-                        EncodedMessage::text(&left_notice(&name)),
-                        Recipients::Everyone,
-                    ));
-                }
-            }
         }
     }
 

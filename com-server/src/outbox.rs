@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 use std::net::{Shutdown, TcpStream};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,16 @@ use crate::tcp::{THREAD_STACK_SIZE, describe_write_error};
 /// The writer hands the kernel up to this many bytes per `write` call: small frames are
 /// batched (one system call for many chat lines), large ones go alone.
 const BATCH_BYTES: usize = 64 * 1024;
+
+/// What the writer was doing when a message was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a writer asleep sends nothing until `wake_writer`"]
+pub enum Queued {
+    /// Writing or about to look again: it finds the message by itself.
+    WriterBusy,
+    /// Waiting for bytes: `Outbox::wake_writer` must wake it.
+    WriterAsleep,
+}
 
 /// Why a message was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +58,9 @@ struct Link {
     /// Bytes the writer took and is writing: they still count against the bound.
     in_flight: usize,
     reader_done: bool,
-    /// The writer is blocked waiting for bytes. Only then does a queued message need to
-    /// wake it: while it writes, it finds the message on its next look. A room of 100
-    /// saves most of its 100 wake-up calls per line this way.
+    /// The writer is blocked waiting for bytes and nobody has owed it a wake yet. Only
+    /// then does a queued message need to wake it: while it writes, it finds the message
+    /// on its next look. A room of 100 saves most of its 100 wake-up calls per line.
     writer_waiting: bool,
     writer_done: bool,
     writer_error: Option<String>,
@@ -87,9 +97,39 @@ impl Outbox {
         self.link.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues a message encoded once for many clients.
+    /// Queues a message and wakes the writer if it sleeps (the room's tests, one outbox).
+    #[cfg(test)]
     pub fn send(&self, message: &EncodedMessage) -> Result<(), PushError> {
-        let mut link = self.lock();
+        if self.queue(message)? == Queued::WriterAsleep {
+            self.wake_writer();
+        }
+        Ok(())
+    }
+
+    /// Queues a message without waking the writer: the room queues a line for everyone
+    /// under its lock and wakes the sleeping writers after letting go of it, so that a
+    /// hundred wake-up calls (system calls) do not keep the other members' readers waiting.
+    pub fn queue(&self, message: &EncodedMessage) -> Result<Queued, PushError> {
+        self.queue_locked(self.lock(), message)
+    }
+
+    /// `queue`, unless the member's reader or writer holds the connection at this moment:
+    /// then `None`, and the room comes back to this member after the others instead of
+    /// sleeping here with the room's lock held.
+    pub fn try_queue(&self, message: &EncodedMessage) -> Option<Result<Queued, PushError>> {
+        let link = match self.link.try_lock() {
+            Ok(link) => link,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        Some(self.queue_locked(link, message))
+    }
+
+    fn queue_locked(
+        &self,
+        mut link: MutexGuard<'_, Link>,
+        message: &EncodedMessage,
+    ) -> Result<Queued, PushError> {
         if !link.connection.state().is_open() || link.reader_done {
             return Err(PushError::Closed);
         }
@@ -100,10 +140,17 @@ impl Outbox {
             return Err(PushError::Full);
         }
         link.connection.send_encoded(message);
-        if link.writer_waiting {
-            self.changed.notify_all();
+        // The writer sleeps until woken; once one wake is owed, later lines need none.
+        if std::mem::take(&mut link.writer_waiting) {
+            Ok(Queued::WriterAsleep)
+        } else {
+            Ok(Queued::WriterBusy)
         }
-        Ok(())
+    }
+
+    /// Wakes the writer for what `queue` left it. A wake it does not need costs one look.
+    pub fn wake_writer(&self) {
+        self.changed.notify_all();
     }
 
     /// Hands the connection what the reader read.
@@ -369,6 +416,44 @@ mod tests {
                 Ok(Some(Event::Binary(vec![byte; 30 * 1024])))
             );
         }
+    }
+
+    #[test]
+    fn a_sleeping_writer_is_owed_one_wake_and_a_busy_outbox_is_passed_by() {
+        let outbox = outbox(1000);
+        assert_eq!(outbox.queue(&message_of(10)), Ok(Queued::WriterBusy));
+        outbox.lock().writer_waiting = true;
+        assert_eq!(outbox.queue(&message_of(10)), Ok(Queued::WriterAsleep));
+        assert_eq!(outbox.queue(&message_of(10)), Ok(Queued::WriterBusy));
+        {
+            let _reader = outbox.lock();
+            assert_eq!(outbox.try_queue(&message_of(10)), None);
+        }
+        assert_eq!(
+            outbox.try_queue(&message_of(10)),
+            Some(Ok(Queued::WriterBusy))
+        );
+        assert_eq!(outbox.take_queued().len(), 4 * 10);
+    }
+
+    #[test]
+    fn a_writer_woken_after_the_lock_finds_its_bytes() {
+        let outbox = Arc::new(outbox(1000));
+        let writer = {
+            let outbox = outbox.clone();
+            thread::spawn(move || {
+                let mut batch = Vec::new();
+                assert!(outbox.next_batch(&mut batch));
+                batch
+            })
+        };
+        // Until the writer sleeps, a queued message needs no wake: it would find it.
+        while !outbox.lock().writer_waiting {
+            thread::yield_now();
+        }
+        assert_eq!(outbox.queue(&message_of(10)), Ok(Queued::WriterAsleep));
+        outbox.wake_writer();
+        assert_eq!(writer.join().unwrap().len(), 10);
     }
 
     #[test]

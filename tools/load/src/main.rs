@@ -2,11 +2,12 @@
 //! machine, sends messages, checks that every echo comes back byte for byte, and prints
 //! throughput, round-trip percentiles, and (given the server's PID) its CPU and memory cost.
 //!
-//! Four modes answer the four questions of the performance chapter: `throughput` (N
-//! connections, M messages each, W in flight), `pingpong` (one connection, one message in
-//! flight: pure latency), `idle` (what K quiet connections cost the server) and `big` (the
-//! server's peak memory while it echoes one large message). The last line of every run is
-//! `RESULT key=value ...`, which `compare` reads.
+//! Six modes answer the questions of docs/performance.md: `throughput` (N connections, M
+//! messages each, W in flight), `pingpong` (one connection, one message in flight: pure
+//! latency), `idle` (what K quiet connections cost the server), `big` (the server's peak
+//! memory while it echoes one large message), `crowd` (N connections on one thread, P% of
+//! them talking: the curve, `crowd.rs`) and `chat` (com-server's room under load,
+//! `chat.rs`). The last line of every run is `RESULT key=value ...`, which `compare` reads.
 
 #![forbid(unsafe_code)]
 
@@ -31,7 +32,7 @@ const FLAGS: &[Flag] = &[
         "mode",
         "MODE",
         "throughput",
-        "throughput, pingpong, idle or big",
+        "throughput, pingpong, idle, big, crowd or chat",
     ),
     Flag::value(
         "url",
@@ -162,7 +163,7 @@ fn main() {
         "big" => run_big(&settings),
         "crowd" => crowd::run(&args, &settings),
         other => Err(format!(
-            "unknown mode '{other}' (throughput, pingpong, idle or big)"
+            "unknown mode '{other}' (throughput, pingpong, idle, big, crowd or chat)"
         )),
     };
     if let Err(error) = outcome {
