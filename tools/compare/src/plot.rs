@@ -38,6 +38,9 @@ pub struct Chart {
     pub y_label: String,
     pub log_y: bool,
     pub series: Vec<Series>,
+    /// A corner to shade, from the axes' origin to (x, y), with its words: what a target
+    /// asks for, so that the eye sees which points reach it.
+    pub target: Option<(f64, f64, String)>,
 }
 
 /// Maps data to pixels along one axis, linear or logarithmic.
@@ -286,6 +289,7 @@ fn chart(
         y_label: y_label.to_owned(),
         log_y,
         series,
+        target: None,
     }
 }
 
@@ -296,12 +300,20 @@ pub fn render(chart: &Chart) -> String {
         .iter()
         .flat_map(|series| &series.points)
         .collect();
+    // The target's corner is inside the picture too, even where no point reaches it.
+    let corner = chart.target.iter().map(|(x, y, _)| (*x, *y));
     let x_axis = Axis::fitting(
-        &all.iter().map(|point| point.0).collect::<Vec<_>>(),
+        &all.iter()
+            .map(|point| point.0)
+            .chain(corner.clone().map(|c| c.0))
+            .collect::<Vec<_>>(),
         chart.log_x,
     );
     let y_axis = Axis::fitting(
-        &all.iter().map(|point| point.1).collect::<Vec<_>>(),
+        &all.iter()
+            .map(|point| point.1)
+            .chain(corner.map(|c| c.1))
+            .collect::<Vec<_>>(),
         chart.log_y,
     );
     let plot_width = WIDTH - LEFT - RIGHT;
@@ -320,6 +332,18 @@ pub fn render(chart: &Chart) -> String {
         WIDTH / 2.0,
         escape(&chart.title)
     );
+    if let Some((corner_x, corner_y, words)) = &chart.target {
+        let (right, top) = (x(*corner_x), y(*corner_y));
+        let _ = writeln!(
+            svg,
+            r##"<rect x="{LEFT}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="#d9f2e6"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#2d6a4f">{}</text>"##,
+            right - LEFT,
+            TOP + plot_height - top,
+            LEFT + 6.0,
+            top + 14.0,
+            escape(words)
+        );
+    }
     for tick in x_axis.ticks() {
         let position = x(tick);
         let _ = writeln!(

@@ -18,6 +18,11 @@ use crate::plot::{self, Chart, Series};
 /// The intervals tried, in milliseconds; 0 is the server's automatic choice (its default).
 const INTERVALS_MS: &[u64] = &[20, 50, 100, 200, 500, 1000, 0];
 
+/// The corner the issue asks for at 1,000 idle connections: idle CPU at most 1% of a core
+/// and the first echo after a silence within 80 ms.
+const TARGET_CPU_PERCENT: f64 = 1.0;
+const TARGET_WAIT_MS: f64 = 80.0;
+
 /// The TSV's header: one row per interval.
 const HEADER: &str = "quiet_interval_ms\tidle_cpu_percent\tfirst_echo_p50_ms\tfirst_echo_max_ms";
 
@@ -141,28 +146,41 @@ pub fn is_tradeoff_tsv(text: &str) -> bool {
 }
 
 fn draw(points: &[Point], connections: u64, out_dir: &Path) -> i32 {
+    // Along the CPU axis, so that each line is the frontier and the default sits in it.
+    let mut points = points.to_vec();
+    points.sort_by(|a, b| a.idle_cpu_percent.total_cmp(&b.idle_cpu_percent));
     let labels: Vec<String> = points
         .iter()
         .map(|point| interval_name(point.interval_ms))
         .collect();
-    let series = |name: &str, wait: fn(&Point) -> f64| Series {
+    // Only the p50 line names its points: the max line's point above each is the same run.
+    let series = |name: &str, wait: fn(&Point) -> f64, labels: Vec<String>| Series {
         name: name.to_owned(),
         points: points
             .iter()
             .map(|point| (point.idle_cpu_percent, wait(point)))
             .collect(),
-        labels: labels.clone(),
+        labels,
     };
     let chart = Chart {
         title: format!("The idle trade-off, {connections} silent connections"),
-        x_label: "server CPU while idle, % of one core".to_owned(),
-        log_x: false,
-        y_label: "first echo after a silence, ms".to_owned(),
-        log_y: false,
+        x_label: "server CPU while idle, % of one core (log)".to_owned(),
+        log_x: true,
+        y_label: "first echo after a silence, ms (log)".to_owned(),
+        log_y: true,
         series: vec![
-            series("p50 wait", |point| point.first_echo_p50_ms),
-            series("max wait (20 samples)", |point| point.first_echo_max_ms),
+            series("p50 wait", |point| point.first_echo_p50_ms, labels),
+            series(
+                "max wait (20 samples)",
+                |point| point.first_echo_max_ms,
+                Vec::new(),
+            ),
         ],
+        target: Some((
+            TARGET_CPU_PERCENT,
+            TARGET_WAIT_MS,
+            format!("target: <= {TARGET_CPU_PERCENT}% and <= {TARGET_WAIT_MS} ms"),
+        )),
     };
     let path = out_dir.join("tradeoff-idle.svg");
     if let Err(error) =
@@ -272,9 +290,14 @@ mod tests {
                 points: vec![(1.0, 10.0), (0.5, 80.0)],
                 labels: vec!["20 ms".to_owned(), "default (automatic)".to_owned()],
             }],
+            target: Some((1.0, 80.0, "target".to_owned())),
         };
         let svg = plot::render(&chart);
         assert_eq!(svg.matches(r#"r="9""#).count(), 1, "{svg}");
         assert!(svg.contains(">default (automatic)</text>"));
+        assert!(
+            svg.contains(">target</text>"),
+            "the target corner is shaded and named"
+        );
     }
 }
