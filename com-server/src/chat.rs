@@ -137,8 +137,9 @@ impl Room {
         let id = members.last_id;
         // The greeting is queued before the newcomer is on the list, under the lock that
         // every notice needs: no other line can reach this client before it.
-        if let Ok(Queued::WriterAsleep) = outbox.queue(&EncodedMessage::text(&greeting(&name))) {
-            members.wakes.0.push(outbox.clone());
+        // An empty outbox cannot be full, and a closed one needs no greeting.
+        if let Ok(queued) = outbox.queue(&EncodedMessage::text(&greeting(&name))) {
+            members.wakes.owe(&outbox, queued);
         }
         members.deliver(
             EncodedMessage::text(&joined_notice(&name)),
@@ -268,6 +269,15 @@ impl Drop for Wakes {
     }
 }
 
+impl Wakes {
+    /// Remembers `outbox`'s writer if queuing a line found it asleep.
+    fn owe(&mut self, outbox: &Arc<Outbox>, queued: Queued) {
+        if queued == Queued::WriterAsleep {
+            self.0.push(outbox.clone());
+        }
+    }
+}
+
 impl std::ops::Deref for Locked<'_> {
     type Target = Members;
     fn deref(&self) -> &Members {
@@ -289,6 +299,13 @@ impl Locked<'_> {
         let mut pending = VecDeque::from([(line, recipients)]);
         while let Some((line, recipients)) = pending.pop_front() {
             let mut full = Vec::new();
+            // What queuing left to do for one member: a writer to wake, or an eviction.
+            let wakes = &mut self.wakes;
+            let mut settle = |member: &Member, queued: Result<Queued, PushError>| match queued {
+                Ok(queued) => wakes.owe(&member.outbox, queued),
+                Err(PushError::Full) => full.push(member.id),
+                Err(PushError::Closed) => {}
+            };
             // Members whose reader or writer holds their connection right now get the line
             // after the others: nobody waits for one busy member while the room is locked.
             // Every member still has this line before the next, as the lock is kept.
@@ -298,13 +315,12 @@ impl Locked<'_> {
                     continue;
                 }
                 match member.outbox.try_queue(&line) {
-                    Some(queued) => self.wakes.note(member, queued, &mut full),
+                    Some(queued) => settle(member, queued),
                     None => busy.push(member),
                 }
             }
             for member in busy {
-                self.wakes
-                    .note(member, member.outbox.queue(&line), &mut full);
+                settle(member, member.outbox.queue(&line));
             }
             for id in full {
                 if let Some(name) = self.members.evict(id) {
@@ -314,22 +330,6 @@ impl Locked<'_> {
                     ));
                 }
             }
-        }
-    }
-}
-
-impl Wakes {
-    /// What queuing a line on `member` left to do: a writer to wake, or an eviction.
-    fn note(
-        &mut self,
-        member: &Member,
-        queued: Result<Queued, PushError>,
-        full: &mut Vec<MemberId>,
-    ) {
-        match queued {
-            Ok(Queued::WriterAsleep) => self.0.push(member.outbox.clone()),
-            Ok(Queued::WriterBusy) | Err(PushError::Closed) => {}
-            Err(PushError::Full) => full.push(member.id),
         }
     }
 }

@@ -13,10 +13,11 @@
 //! of a core: with fifty clients that is [`MIN_QUIET_INTERVAL`] (a message waits at most
 //! 20 ms, below what a person notices), with a thousand about 140 ms (a first message
 //! waits about 70 ms at the median), with ten thousand about 1.4 s, on the test machine
-//! where a `read` costs about 1 us (docs/performance.md, "The idle trade-off"). `--quiet-interval` fixes it instead, to try the trade-off. When a
-//! quiet client does turn out to have bytes, others often do too (a broadcast everyone
-//! answers, a benchmark's round): for the next [`WAKE_WINDOW`] the quiet list is asked at
-//! the shortest interval.
+//! where a `read` costs about 1 us (docs/performance.md, "The idle trade-off").
+//! `--quiet-interval` fixes it instead, to try the trade-off. When a quiet client does
+//! turn out to have bytes, others often do too (a broadcast everyone answers, a
+//! benchmark's round): for the next [`WAKE_WINDOW`] the quiet list is asked at the
+//! shortest interval.
 
 use std::time::{Duration, Instant};
 
