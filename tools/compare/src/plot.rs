@@ -38,9 +38,15 @@ pub struct Chart {
     pub y_label: String,
     pub log_y: bool,
     pub series: Vec<Series>,
-    /// A corner to shade, from the axes' origin to (x, y), with its words: what a target
-    /// asks for, so that the eye sees which points reach it.
-    pub target: Option<(f64, f64, String)>,
+    /// A target's corner to shade, so that the eye sees which points reach it.
+    pub target: Option<Corner>,
+}
+
+/// The region from the axes' origin up to `x` and `y`, named by `label`.
+pub struct Corner {
+    pub x: f64,
+    pub y: f64,
+    pub label: String,
 }
 
 /// Maps data to pixels along one axis, linear or logarithmic.
@@ -301,21 +307,19 @@ pub fn render(chart: &Chart) -> String {
         .flat_map(|series| &series.points)
         .collect();
     // The target's corner is inside the picture too, even where no point reaches it.
-    let corner = chart.target.iter().map(|(x, y, _)| (*x, *y));
-    let x_axis = Axis::fitting(
-        &all.iter()
-            .map(|point| point.0)
-            .chain(corner.clone().map(|c| c.0))
-            .collect::<Vec<_>>(),
-        chart.log_x,
-    );
-    let y_axis = Axis::fitting(
-        &all.iter()
-            .map(|point| point.1)
-            .chain(corner.map(|c| c.1))
-            .collect::<Vec<_>>(),
-        chart.log_y,
-    );
+    let corner = chart.target.as_ref();
+    let xs: Vec<f64> = all
+        .iter()
+        .map(|point| point.0)
+        .chain(corner.map(|c| c.x))
+        .collect();
+    let ys: Vec<f64> = all
+        .iter()
+        .map(|point| point.1)
+        .chain(corner.map(|c| c.y))
+        .collect();
+    let x_axis = Axis::fitting(&xs, chart.log_x);
+    let y_axis = Axis::fitting(&ys, chart.log_y);
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let x = |value: f64| LEFT + x_axis.fraction(value) * plot_width;
@@ -332,8 +336,8 @@ pub fn render(chart: &Chart) -> String {
         WIDTH / 2.0,
         escape(&chart.title)
     );
-    if let Some((corner_x, corner_y, words)) = &chart.target {
-        let (right, top) = (x(*corner_x), y(*corner_y));
+    if let Some(corner) = corner {
+        let (right, top) = (x(corner.x), y(corner.y));
         let _ = writeln!(
             svg,
             r##"<rect x="{LEFT}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="#d9f2e6"/><text x="{:.1}" y="{:.1}" font-size="11" fill="#2d6a4f">{}</text>"##,
@@ -341,7 +345,7 @@ pub fn render(chart: &Chart) -> String {
             TOP + plot_height - top,
             LEFT + 6.0,
             top + 14.0,
-            escape(words)
+            escape(&corner.label)
         );
     }
     for tick in x_axis.ticks() {

@@ -13,7 +13,7 @@ use cli::Args;
 use testkit::ServerProcess;
 
 use crate::curve;
-use crate::plot::{self, Chart, Series};
+use crate::plot::{self, Chart, Corner, Series};
 
 /// The intervals tried, in milliseconds; 0 is the server's automatic choice (its default).
 const INTERVALS_MS: &[u64] = &[20, 50, 100, 200, 500, 1000, 0];
@@ -176,11 +176,11 @@ fn draw(points: &[Point], connections: u64, out_dir: &Path) -> i32 {
                 Vec::new(),
             ),
         ],
-        target: Some((
-            TARGET_CPU_PERCENT,
-            TARGET_WAIT_MS,
-            format!("target: <= {TARGET_CPU_PERCENT}% and <= {TARGET_WAIT_MS} ms"),
-        )),
+        target: Some(Corner {
+            x: TARGET_CPU_PERCENT,
+            y: TARGET_WAIT_MS,
+            label: format!("target: <= {TARGET_CPU_PERCENT}% and <= {TARGET_WAIT_MS} ms"),
+        }),
     };
     let path = out_dir.join("tradeoff-idle.svg");
     if let Err(error) =
@@ -290,7 +290,11 @@ mod tests {
                 points: vec![(1.0, 10.0), (0.5, 80.0)],
                 labels: vec!["20 ms".to_owned(), "default (automatic)".to_owned()],
             }],
-            target: Some((1.0, 80.0, "target".to_owned())),
+            target: Some(Corner {
+                x: 1.0,
+                y: 80.0,
+                label: "target".to_owned(),
+            }),
         };
         let svg = plot::render(&chart);
         assert_eq!(svg.matches(r#"r="9""#).count(), 1, "{svg}");
